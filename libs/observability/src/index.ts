@@ -1,0 +1,3 @@
+export * from './lib/logger';
+export * from './lib/health';
+export * from './lib/observability.module';
