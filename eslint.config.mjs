@@ -38,7 +38,10 @@ export default [
               sourceTag: 'type:e2e',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:tool'],
             },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:tool'] },
+            {
+              sourceTag: 'type:tool',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:tool'],
+            },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:tools'] },
             { sourceTag: 'scope:consumer', onlyDependOnLibsWithTags: ['scope:consumer', 'scope:shared', 'scope:tools'] },

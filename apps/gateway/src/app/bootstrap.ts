@@ -1,0 +1,54 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import { redactConfig } from '@broker-events/config';
+import { AppModule } from './app.module';
+import { type GatewayConfig, gatewayConfigSchema } from './config/gateway.config';
+import { GatewayMetrics } from './gateway.metrics';
+import { DEDUP_STORE } from './webhook/webhook.service';
+import type { DedupStore } from './webhook/dedup.store';
+import { configureWebhookHttp } from './webhook/webhook-http';
+
+/** Builds the gateway application (not yet listening). */
+export async function createGateway(config: GatewayConfig, logger: AppLogger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUSTED_PROXY_HOPS > 0 ? config.TRUSTED_PROXY_HOPS : false,
+    logger: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    keepAliveTimeout: 65_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    bodyParser: false,
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+  configureWebhookHttp(app.getHttpAdapter().getInstance(), config, app.get(GatewayMetrics), logger);
+  app.enableShutdownHooks();
+  return app;
+}
+
+/** Starts listening and logs the (redacted) configuration. */
+export async function startGateway(config: GatewayConfig, logger: AppLogger): Promise<NestFastifyApplication> {
+  const app = await createGateway(config, logger);
+  const dedup = app.get<DedupStore>(DEDUP_STORE);
+  const health = app.get(HealthRegistry);
+  const beginShutdown = (): void => {
+    health.markShuttingDown();
+    // In-flight requests and publishes get the grace period; then the process goes regardless.
+    setTimeout(() => {
+      logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS).unref();
+  };
+  process.once('SIGTERM', beginShutdown);
+  process.once('SIGINT', beginShutdown);
+  await app.listen(config.PORT, config.HOST);
+  logger.info(
+    { config: redactConfig(gatewayConfigSchema, config), dedup: dedup.kind, port: config.PORT },
+    'gateway listening',
+  );
+  return app;
+}

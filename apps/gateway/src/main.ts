@@ -1,0 +1,24 @@
+import { ConfigError } from '@broker-events/config';
+import { createLogger } from '@broker-events/observability';
+import { startGateway } from './app/bootstrap';
+import { loadGatewayConfig } from './app/config/gateway.config';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadGatewayConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(error.message + '\n');
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  await startGateway(config, logger);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+export * from './lib/consumer/dead-letter-admin';

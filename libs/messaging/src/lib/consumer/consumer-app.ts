@@ -1,0 +1,92 @@
+import type { DynamicModule, Provider, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { APP_LOGGER, type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import { Registry } from 'prom-client';
+import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
+import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
+import { KafkaPipelineServer, type KafkaPipelineOptions } from './kafka-pipeline.server';
+
+export interface PipelineServerSettings {
+  config: KafkaConnectionConfig & PipelineConfig;
+  /** Extra options (filter, idempotency store, …); may depend on injected providers via `inject`. */
+  options?: (...deps: never[]) => Partial<KafkaPipelineOptions>;
+  inject?: (string | symbol | Type<unknown>)[];
+}
+
+/**
+ * The Nest provider of an app's KafkaPipelineServer, built from the shared pipeline config, the app's metrics
+ * registry and logger, plus whatever the app adds (its filter, an idempotency store).
+ */
+export function pipelineServerProvider(settings: PipelineServerSettings): Provider {
+  const { config } = settings;
+  return {
+    provide: KafkaPipelineServer,
+    useFactory: (registry: Registry, logger: AppLogger, ...deps: never[]) =>
+      new KafkaPipelineServer({
+        consumer: config.CONSUMER_NAME,
+        kafka: createKafka(config, `${config.CONSUMER_NAME}-server`),
+        sourceTopics: config.CONSUMER_TOPICS,
+        retry: retryPolicyFromConfig(config),
+        concurrency: config.CONSUMER_CONCURRENCY,
+        partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
+        sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        createTopics: config.KAFKA_CREATE_TOPICS
+          ? { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR }
+          : undefined,
+        metrics: registry,
+        logger: logger.child({ component: 'pipeline', consumer: config.CONSUMER_NAME }),
+        ...settings.options?.(...deps),
+      }),
+    inject: [Registry, APP_LOGGER, ...(settings.inject ?? [])],
+  };
+}
+
+export interface ConsumerAppSettings {
+  module: DynamicModule;
+  config: PipelineConfig;
+  logger: AppLogger;
+  /** Extra readiness checks, e.g. the archive database. */
+  readiness?: (app: NestFastifyApplication) => Record<string, () => Promise<boolean> | boolean>;
+  /**
+   * Handle SIGTERM/SIGINT: mark not ready, drain, close, and exit if that overruns SHUTDOWN_GRACE_MS.
+   * True in main.ts; tests leave it off and call `app.close()`.
+   */
+  handleSignals?: boolean;
+}
+
+/**
+ * Starts a consumer app: an HTTP server (Fastify) for health, metrics and the app's own routes, plus the
+ * Kafka pipeline as a connected microservice. SIGTERM marks the app not ready, drains the pipeline (in-flight
+ * deliveries finish, offsets are committed) and closes.
+ */
+export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
+  const { config, logger } = settings;
+  const app = await NestFactory.create<NestFastifyApplication>(
+    settings.module,
+    new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
+    { logger: new NestPinoLogger(logger), abortOnError: false },
+  );
+  const server = app.get(KafkaPipelineServer);
+  const health = app.get(HealthRegistry);
+  health.register('kafka-consumer', () => server.isReady());
+  for (const [name, check] of Object.entries(settings.readiness?.(app) ?? {})) health.register(name, check);
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
+  if (settings.handleSignals ?? true) {
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    const onSignal = (): void => {
+      health.markShuttingDown();
+      setTimeout(() => {
+        logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'graceful shutdown took too long; exiting');
+        process.exit(1);
+      }, config.SHUTDOWN_GRACE_MS).unref();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  await app.startAllMicroservices();
+  await app.listen(config.PORT, config.HOST);
+  logger.info({ consumer: config.CONSUMER_NAME, groupId: server.groupId, port: config.PORT }, 'consumer started');
+  return app;
+}

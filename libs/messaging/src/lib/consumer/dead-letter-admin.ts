@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { HEADERS, type KafkaRecord, deadLetterTopic, retryTopic } from '@broker-events/contracts';
+import type { Kafka } from 'kafkajs';
+import { CoalescingPublisher } from '../publisher';
+import { DELIVERY_HEADER_NAMES, PIPELINE_HEADERS, headersToStrings } from './delivery-headers';
+
+/** One record as read from a topic, headers as strings. */
+export interface StoredRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: string | null;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** A dead-lettered record with its delivery metadata pulled out of the headers. */
+export interface DeadLetter extends StoredRecord {
+  consumer?: string;
+  error?: string;
+  failure?: string;
+  attempts?: number;
+  firstFailedAt?: string;
+  lastFailedAt?: string;
+  originalTopic?: string;
+  originalPartition?: number;
+  originalOffset?: string;
+  redriveCount: number;
+}
+
+/**
+ * Reads every record a topic holds right now (up to `limit`), then stops. Uses a throwaway consumer group that
+ * commits nothing and is deleted afterwards, so it never disturbs a real consumer.
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  options: { limit?: number; timeoutMs?: number } = {},
+): Promise<StoredRecord[]> {
+  const limit = options.limit ?? 10_000;
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `tool-read-${randomBytes(6).toString('hex')}`;
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const remaining = new Map<number, bigint>();
+    for (const p of ends) {
+      if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
+    }
+    if (remaining.size === 0) return [];
+    const out: StoredRecord[] = [];
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`timed out reading ${topic}`)),
+          options.timeoutMs ?? 20_000,
+        );
+        const finish = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              const end = remaining.get(partition);
+              if (end === undefined) return;
+              if (out.length < limit) {
+                out.push({
+                  topic,
+                  partition,
+                  offset: message.offset,
+                  timestamp: message.timestamp,
+                  key: message.key ? message.key.toString('utf8') : null,
+                  value: message.value ?? Buffer.alloc(0),
+                  headers: headersToStrings(message.headers),
+                });
+              }
+              if (BigInt(message.offset) + 1n >= end) remaining.delete(partition);
+              if (remaining.size === 0 || out.length >= limit) finish();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return out.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  } finally {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+export function toDeadLetter(r: StoredRecord): DeadLetter {
+  const h = r.headers;
+  const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  return {
+    ...r,
+    consumer: h[HEADERS.deliveryConsumer],
+    error: h[HEADERS.deliveryError],
+    failure: h[PIPELINE_HEADERS.failure],
+    attempts: num(h[HEADERS.deliveryAttempt]),
+    firstFailedAt: h[HEADERS.deliveryFirstFailedAt],
+    lastFailedAt: h[PIPELINE_HEADERS.lastFailedAt],
+    originalTopic: h[HEADERS.deliveryOriginalTopic],
+    originalPartition: num(h[HEADERS.deliveryOriginalPartition]),
+    originalOffset: h[HEADERS.deliveryOriginalOffset],
+    redriveCount: num(h[PIPELINE_HEADERS.redriveCount]) ?? 0,
+  };
+}
+
+export interface RedriveResult {
+  topic: string;
+  partition: number;
+  offset: string;
+  to: string;
+}
+
+/**
+ * Lists, inspects and re-drives one consumer's dead letters. Re-driving publishes the original key, value and
+ * headers (delivery headers removed, `delivery_redrivenat`/`delivery_redrivecount` added) either to the
+ * original topic (`target: 'original'`, the default; every consumer of that topic sees it again and skips it as
+ * a duplicate unless it never delivered it) or to this consumer's retry topic, due at once (`target: 'retry'`,
+ * only this consumer sees it). The DLQ itself is append-only: a re-driven record stays there.
+ */
+export class DeadLetterAdmin {
+  readonly topic: string;
+
+  constructor(
+    private readonly kafka: Kafka,
+    readonly consumer: string,
+  ) {
+    this.topic = deadLetterTopic(consumer);
+  }
+
+  async list(limit = 1000): Promise<DeadLetter[]> {
+    return (await readTopic(this.kafka, this.topic, { limit })).map(toDeadLetter);
+  }
+
+  async inspect(partition: number, offset: string): Promise<DeadLetter | undefined> {
+    return (await this.list(100_000)).find((d) => d.partition === partition && d.offset === offset);
+  }
+
+  async redrive(
+    selection: { partition: number; offset: string }[] | 'all',
+    target: 'original' | 'retry' = 'original',
+  ): Promise<RedriveResult[]> {
+    const all = await this.list(100_000);
+    const chosen =
+      selection === 'all'
+        ? all
+        : selection.map((s) => {
+            const found = all.find((d) => d.partition === s.partition && d.offset === s.offset);
+            if (!found) throw new RangeError(`No dead letter at ${this.topic} ${s.partition}:${s.offset}`);
+            return found;
+          });
+    const now = new Date().toISOString();
+    const records: KafkaRecord[] = chosen.map((d) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(d.headers)) if (!DELIVERY_HEADER_NAMES.includes(name)) headers[name] = value;
+      headers[PIPELINE_HEADERS.redrivenAt] = now;
+      headers[PIPELINE_HEADERS.redriveCount] = String(d.redriveCount + 1);
+      let topic: string;
+      if (target === 'retry') {
+        topic = retryTopic(this.consumer);
+        headers[HEADERS.deliveryNotBefore] = now;
+        headers[HEADERS.deliveryConsumer] = this.consumer;
+        for (const name of [HEADERS.deliveryOriginalTopic, HEADERS.deliveryOriginalPartition, HEADERS.deliveryOriginalOffset]) {
+          const v = d.headers[name];
+          if (v !== undefined) headers[name] = v;
+        }
+      } else {
+        if (!d.originalTopic) throw new RangeError(`Dead letter ${d.partition}:${d.offset} has no original topic header`);
+        topic = d.originalTopic;
+      }
+      return { topic, key: d.key ?? '', value: d.value, headers };
+    });
+    const publisher = new CoalescingPublisher(this.kafka);
+    try {
+      await publisher.publish(records);
+    } finally {
+      await publisher.close();
+    }
+    return chosen.map((d, i) => ({ topic: d.topic, partition: d.partition, offset: d.offset, to: records[i].topic }));
+  }
+}

@@ -1,0 +1,73 @@
+import { RpcException } from '@nestjs/microservices';
+
+/**
+ * The two ways a sink can fail. Sinks throw one of these from `deliver()`; anything else counts as transient.
+ *
+ * Both extend RpcException on purpose: Nest's RPC exception filter turns any other error into an opaque
+ * `{status:'error', message:'Internal server error'}`, but passes an RpcException's error object through, so
+ * the pipeline still sees the classification when the error comes back out of an `@EventPattern` handler.
+ */
+export const DELIVERY_FAILURE = 'deliveryFailure' as const;
+
+export interface DeliveryFailureInfo {
+  [DELIVERY_FAILURE]: 'transient' | 'permanent';
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** Worth trying again: a timeout, a 5xx, a 429 (with the sink's Retry-After), a refused connection. */
+export class TransientDeliveryError extends RpcException {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super({ [DELIVERY_FAILURE]: 'transient', message, retryAfterMs } satisfies DeliveryFailureInfo);
+    this.name = 'TransientDeliveryError';
+  }
+}
+
+/** Trying again cannot help: an invalid event, a 4xx other than 429, a rejected address. Goes to the DLQ. */
+export class PermanentDeliveryError extends RpcException {
+  constructor(message: string) {
+    super({ [DELIVERY_FAILURE]: 'permanent', message } satisfies DeliveryFailureInfo);
+    this.name = 'PermanentDeliveryError';
+  }
+}
+
+export interface ClassifiedFailure {
+  kind: 'transient' | 'permanent';
+  message: string;
+  retryAfterMs?: number;
+}
+
+/** Classifies whatever a handler threw (or an rxjs error value from Nest's exception filter). */
+export function classifyFailure(error: unknown): ClassifiedFailure {
+  if (error instanceof TransientDeliveryError) {
+    return { kind: 'transient', message: error.message, retryAfterMs: error.retryAfterMs };
+  }
+  if (error instanceof PermanentDeliveryError) return { kind: 'permanent', message: error.message };
+  if (typeof error === 'object' && error !== null && DELIVERY_FAILURE in error) {
+    const info = error as Partial<DeliveryFailureInfo>;
+    const message = typeof info.message === 'string' ? info.message : 'delivery failed';
+    const retryAfterMs = typeof info.retryAfterMs === 'number' ? info.retryAfterMs : undefined;
+    return { kind: info[DELIVERY_FAILURE] === 'permanent' ? 'permanent' : 'transient', message, retryAfterMs };
+  }
+  if (error instanceof Error) return { kind: 'transient', message: error.message };
+  if (typeof error === 'object' && error !== null && 'message' in error) {
+    return { kind: 'transient', message: String((error as { message: unknown }).message) };
+  }
+  return { kind: 'transient', message: String(error) };
+}
+
+/**
+ * Parses an HTTP Retry-After value (delta-seconds or an HTTP date) into milliseconds from `now`.
+ * Returns undefined for a missing or unreadable value.
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventKey, IdempotencyStore } from './idempotency-store';
+
+/**
+ * Embedded default (better-sqlite3): one file per consumer instance. Right for a single replica; use
+ * PostgreSQL when several replicas share a consumer group, since a partition can move between them.
+ */
+export class SqliteIdempotencyStore implements IdempotencyStore {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+  }
+
+  async init(): Promise<void> {
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS processed_events (
+         consumer TEXT NOT NULL,
+         source TEXT NOT NULL,
+         event_id TEXT NOT NULL,
+         processed_at TEXT NOT NULL,
+         PRIMARY KEY (consumer, source, event_id)
+       );
+       CREATE INDEX IF NOT EXISTS processed_events_processed_at ON processed_events (processed_at);`,
+    );
+  }
+
+  async seen(consumer: string, key: EventKey): Promise<boolean> {
+    const row = this.db
+      .prepare('SELECT 1 AS x FROM processed_events WHERE consumer = ? AND source = ? AND event_id = ?')
+      .get(consumer, key.source, key.id);
+    return row !== undefined;
+  }
+
+  async remember(consumer: string, key: EventKey): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO processed_events (consumer, source, event_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
+      .run(consumer, key.source, key.id, new Date().toISOString());
+  }
+
+  async prune(olderThan: Date): Promise<number> {
+    return this.db.prepare('DELETE FROM processed_events WHERE processed_at < ?').run(olderThan.toISOString())
+      .changes;
+  }
+
+  async ping(): Promise<boolean> {
+    return this.db.open;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { bool, type ConfigOf, int, list, oneOf, optional, str } from '@broker-events/config';
+import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+
+/**
+ * The Kafka connection settings every app shares. Apps spread this into their own schema, so each
+ * variable is declared (and documented) once.
+ */
+export const kafkaConfigSchema = {
+  KAFKA_BROKERS: list({ doc: 'Bootstrap servers, `host:port` separated by commas.', minItems: 1 }),
+  KAFKA_SSL: bool({ doc: 'Connect with TLS.', default: false }),
+  KAFKA_SASL_MECHANISM: optional(
+    oneOf(['plain', 'scram-sha-256', 'scram-sha-512'] as const, {
+      doc: 'SASL mechanism; unset means no SASL.',
+    }),
+  ),
+  KAFKA_SASL_USERNAME: optional(str({ doc: 'SASL user name.' })),
+  KAFKA_SASL_PASSWORD: optional(str({ doc: 'SASL password.', secret: true })),
+  KAFKA_CONNECTION_TIMEOUT_MS: int({ doc: 'TCP connect timeout.', default: 3000, min: 100 }),
+  KAFKA_REQUEST_TIMEOUT_MS: int({ doc: 'Kafka request timeout.', default: 10000, min: 100 }),
+};
+
+export type KafkaConnectionConfig = ConfigOf<typeof kafkaConfigSchema>;
+
+export function kafkaClientConfig(cfg: KafkaConnectionConfig, clientId: string): KafkaConfig {
+  let sasl: SASLOptions | undefined;
+  if (cfg.KAFKA_SASL_MECHANISM) {
+    sasl = {
+      mechanism: cfg.KAFKA_SASL_MECHANISM,
+      username: cfg.KAFKA_SASL_USERNAME ?? '',
+      password: cfg.KAFKA_SASL_PASSWORD ?? '',
+    } as SASLOptions;
+  }
+  return {
+    clientId,
+    brokers: cfg.KAFKA_BROKERS,
+    ssl: cfg.KAFKA_SSL,
+    sasl,
+    connectionTimeout: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
+    requestTimeout: cfg.KAFKA_REQUEST_TIMEOUT_MS,
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+  };
+}
+
+export function createKafka(cfg: KafkaConnectionConfig, clientId: string): Kafka {
+  return new Kafka(kafkaClientConfig(cfg, clientId));
+}
+
+/** Config-level check that SASL settings come together; returns problems in ConfigError's shape. */
+export function kafkaConfigProblems(cfg: KafkaConnectionConfig): { variable: string; reason: string }[] {
+  if (!cfg.KAFKA_SASL_MECHANISM) return [];
+  const problems: { variable: string; reason: string }[] = [];
+  if (!cfg.KAFKA_SASL_USERNAME) problems.push({ variable: 'KAFKA_SASL_USERNAME', reason: 'is required with SASL' });
+  if (!cfg.KAFKA_SASL_PASSWORD) problems.push({ variable: 'KAFKA_SASL_PASSWORD', reason: 'is required with SASL' });
+  return problems;
+}

@@ -1,0 +1,237 @@
+import type { KafkaRecord } from '@broker-events/contracts';
+import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+
+export interface PublisherOptions {
+  /** Most records in one produce request. */
+  maxBatchRecords: number;
+  /** Wait this long for more records before sending (0 = only what arrived in the same event-loop turn). */
+  lingerMs: number;
+  /** Deadline for one produce request, acknowledgement included; the caller then sees PublishTimeoutError. */
+  timeoutMs: number;
+  /** Produce requests in flight at once. */
+  maxInFlightBatches: number;
+}
+
+export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
+  maxBatchRecords: 1000,
+  lingerMs: 0,
+  timeoutMs: 10_000,
+  maxInFlightBatches: 2,
+};
+
+export class PublishTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Kafka did not acknowledge within ${ms} ms`);
+    this.name = 'PublishTimeoutError';
+  }
+}
+
+export class PublisherClosedError extends Error {
+  constructor() {
+    super('The publisher is closed');
+    this.name = 'PublisherClosedError';
+  }
+}
+
+interface Pending {
+  records: KafkaRecord[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export interface PublisherObserver {
+  /** One produce request finished; `ok` false when it failed or timed out. */
+  batch?(records: number, seconds: number, ok: boolean): void;
+  /** The producer is re-created after a failure (a new producer id for the idempotent producer). */
+  reset?(reason: unknown): void;
+}
+
+/**
+ * Publishes records with acks=all on the idempotent producer and coalesces concurrent callers into one
+ * produce request: each caller's promise still settles only when Kafka acknowledged (or refused) the
+ * request that carried its records. A caller's records are never split across requests, so a caller's
+ * records are all written or the caller sees an error.
+ *
+ * After a failed request the producer is replaced, so a broker that comes back is used again without a
+ * restart and a stale idempotence sequence cannot wedge the client.
+ */
+export class CoalescingPublisher {
+  private readonly options: PublisherOptions;
+  private queue: Pending[] = [];
+  private queuedRecords = 0;
+  private inFlight = 0;
+  private scheduled = false;
+  private producer?: Producer;
+  private connecting?: Promise<Producer>;
+  private closed = false;
+  private healthy = false;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    options: Partial<PublisherOptions> = {},
+    private readonly observer: PublisherObserver = {},
+  ) {
+    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+  }
+
+  /** True after the last produce request (or connect) succeeded. */
+  get isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  get pendingRecords(): number {
+    return this.queuedRecords;
+  }
+
+  async connect(): Promise<void> {
+    await this.getProducer();
+  }
+
+  publish(records: KafkaRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new PublisherClosedError());
+    if (records.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ records, resolve, reject });
+      this.queuedRecords += records.length;
+      this.schedule();
+    });
+  }
+
+  /** Waits for every queued and in-flight request, then disconnects. New publishes are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.queue.length > 0 || this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        this.idle.add(resolve);
+        this.schedule();
+      });
+    }
+    const producer = this.producer;
+    this.producer = undefined;
+    this.healthy = false;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.options.maxInFlightBatches) return;
+    this.scheduled = true;
+    const run = (): void => {
+      this.scheduled = false;
+      this.flush();
+    };
+    if (this.options.lingerMs > 0) setTimeout(run, this.options.lingerMs);
+    else setImmediate(run);
+  }
+
+  private flush(): void {
+    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlightBatches) {
+      const batch: Pending[] = [];
+      let count = 0;
+      while (this.queue.length > 0) {
+        const next = this.queue[0];
+        if (batch.length > 0 && count + next.records.length > this.options.maxBatchRecords) break;
+        batch.push(next);
+        count += next.records.length;
+        this.queue.shift();
+      }
+      this.queuedRecords -= count;
+      this.inFlight++;
+      void this.send(batch, count).finally(() => {
+        this.inFlight--;
+        if (this.queue.length > 0) this.schedule();
+        else if (this.inFlight === 0) {
+          for (const done of this.idle) done();
+          this.idle.clear();
+        }
+      });
+    }
+  }
+
+  private async send(batch: Pending[], count: number): Promise<void> {
+    const started = process.hrtime.bigint();
+    const byTopic = new Map<string, Message[]>();
+    for (const p of batch) {
+      for (const r of p.records) {
+        let list = byTopic.get(r.topic);
+        if (!list) byTopic.set(r.topic, (list = []));
+        list.push({ key: r.key, value: r.value, headers: r.headers });
+      }
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const producer = await this.getProducer();
+      await Promise.race([
+        producer.sendBatch({
+          topicMessages,
+          acks: -1,
+          timeout: this.options.timeoutMs,
+          compression: CompressionTypes.None,
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PublishTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
+        }),
+      ]);
+      this.healthy = true;
+      this.observer.batch?.(count, elapsed(started), true);
+      for (const p of batch) p.resolve();
+    } catch (error) {
+      this.healthy = false;
+      this.observer.batch?.(count, elapsed(started), false);
+      this.reset(error);
+      for (const p of batch) p.reject(error);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  private reset(reason: unknown): void {
+    const old = this.producer;
+    this.producer = undefined;
+    this.connecting = undefined;
+    if (old) {
+      this.observer.reset?.(reason);
+      void old.disconnect().catch(() => undefined);
+    }
+  }
+
+  private getProducer(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    if (!this.connecting) {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      });
+      const deadline = this.options.timeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      this.connecting = Promise.race([
+        producer.connect().then(() => producer),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new PublishTimeoutError(deadline)), deadline);
+        }),
+      ])
+        .then((p) => {
+          this.producer = p;
+          this.healthy = true;
+          return p;
+        })
+        .catch((e: unknown) => {
+          this.connecting = undefined;
+          this.healthy = false;
+          void producer.disconnect().catch(() => undefined);
+          throw e;
+        })
+        .finally(() => {
+          if (timer) clearTimeout(timer);
+        });
+    }
+    return this.connecting;
+  }
+}
+
+function elapsed(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}

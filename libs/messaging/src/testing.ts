@@ -1,0 +1,124 @@
+/**
+ * Test helpers that read Kafka as an operator would. Kept out of the lib's main entry point so test code
+ * never ships.
+ */
+import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+
+export interface ReadMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export function testKafka(brokers: string | string[], clientId = 'test'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: Array.isArray(brokers) ? brokers : brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3, initialRetryTime: 100 },
+  });
+}
+
+function headerRecord(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    if (v === undefined) continue;
+    const first = Array.isArray(v) ? v[0] : v;
+    out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return out;
+}
+
+/**
+ * Collects what is written to some topics from the moment `start` returns: it notes each partition's end
+ * offset first and ignores anything older.
+ */
+export class TopicTail {
+  readonly messages: ReadMessage[] = [];
+  private consumer?: Consumer;
+  private readonly starts = new Map<string, bigint>();
+
+  private constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: string[],
+  ) {}
+
+  static async start(brokers: string, topics: string[]): Promise<TopicTail> {
+    const tail = new TopicTail(testKafka(brokers, 'topic-tail'), topics);
+    await tail.begin();
+    return tail;
+  }
+
+  private async begin(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = this.topics.filter((t) => !existing.has(t));
+      if (missing.length > 0)
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: 6 })),
+        });
+      for (const topic of this.topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) this.starts.set(`${topic}:${p.partition}`, BigInt(p.high));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    this.consumer = this.kafka.consumer({
+      groupId: `topic-tail-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    let joined!: () => void;
+    const hasJoined = new Promise<void>((resolve) => (joined = resolve));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const start = this.starts.get(`${topic}:${partition}`) ?? 0n;
+        if (BigInt(message.offset) < start) return;
+        this.messages.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value,
+          headers: headerRecord(message.headers),
+        });
+      },
+    });
+    await hasJoined;
+  }
+
+  on(topic: string): ReadMessage[] {
+    return this.messages.filter((m) => m.topic === topic);
+  }
+
+  /** Waits until `predicate` holds over what was read, or fails after `timeoutMs`. */
+  async waitFor(predicate: (messages: ReadMessage[]) => boolean, timeoutMs = 15_000): Promise<ReadMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.messages)) {
+      if (Date.now() > deadline)
+        throw new Error(`TopicTail: condition not met within ${timeoutMs} ms; read ${this.messages.length} message(s)`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return this.messages;
+  }
+
+  /** Lets the consumer run for `ms` more, to show that nothing else arrives. */
+  async settle(ms = 1500): Promise<ReadMessage[]> {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.messages;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
