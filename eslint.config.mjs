@@ -79,7 +79,7 @@ export default [
   {
     // Configuration is read once, in each app's config module.
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.config.ts', '**/config/**', '**/*.spec.ts', '**/main.ts', 'apps/*-e2e/**', '**/testing/**'],
+    ignores: ['**/*.config.ts', '**/config/**', '**/*.spec.ts', '**/main.ts', 'apps/*-e2e/**', '**/testing/**', '**/testing.ts'],
     rules: {
       'no-restricted-properties': [
         'error',

@@ -19,6 +19,7 @@ export async function createGateway(config: GatewayConfig, logger: AppLogger): P
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bodyParser: false,

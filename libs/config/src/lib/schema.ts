@@ -202,7 +202,7 @@ export function describeSchema(schema: Schema): VarDoc[] {
 
 function formatDefault(v: unknown): string {
   if (v === undefined) return '(unset)';
-  if (Array.isArray(v)) return v.join(',');
+  if (Array.isArray(v)) return v.length > 0 ? v.join(',') : '(none)';
   return String(v);
 }
 

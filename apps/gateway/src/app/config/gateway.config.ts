@@ -43,6 +43,11 @@ export const gatewayConfigSchema = {
     max: 10,
   }),
   BODY_LIMIT_BYTES: int({ doc: 'Largest request body accepted (413 above it).', default: 65536, min: 1024 }),
+  REQUEST_TIMEOUT_MS: int({
+    doc: 'A client that has not sent its whole request within this time gets 408 and is disconnected (slow clients).',
+    default: 30000,
+    min: 1000,
+  }),
   BATCH_MAX_EVENTS: int({ doc: 'Most events accepted in one `application/cloudevents-batch+json` request.', default: 100, min: 1 }),
   ...kafkaConfigSchema,
   KAFKA_CLIENT_ID: str({ doc: 'Kafka client id.', default: 'broker-events-gateway' }),

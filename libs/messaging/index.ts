@@ -1,1 +1,0 @@
-export * from './lib/consumer/dead-letter-admin';
