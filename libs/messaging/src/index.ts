@@ -11,4 +11,6 @@ export * from './lib/consumer/kafka-pipeline.server';
 export * from './lib/consumer/pipeline-context';
 export * from './lib/consumer/pipeline-metrics';
 export * from './lib/consumer/consumer-app';
+export * from './lib/consumer/dead-letter-admin';
 export * from './lib/consumer/consumer-config';
+export * from './lib/consumer/batcher';

@@ -47,7 +47,7 @@ export function pipelineConfigSchema(defaults: { consumer: string; concurrency?:
     KAFKA_TOPIC_REPLICATION_FACTOR: int({ doc: 'Replication factor for the topics it creates.', default: 1, min: 1 }),
     KAFKA_SESSION_TIMEOUT_MS: int({ doc: 'Consumer session timeout.', default: 30000, min: 6000 }),
     KAFKA_HEARTBEAT_INTERVAL_MS: int({ doc: 'Consumer heartbeat interval (also sent while a slow delivery runs).', default: 3000, min: 100 }),
-    PORT: int({ doc: 'HTTP port for /health/live, /health/ready, /metrics (and the app’s own API).', default: defaults.port, min: 1, max: 65535 }),
+    PORT: int({ doc: 'HTTP port for /health/live, /health/ready, /metrics (and the app’s own API); 0 picks a free port.', default: defaults.port, min: 0, max: 65535 }),
     HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
     SHUTDOWN_GRACE_MS: int({ doc: 'How long a graceful shutdown may take (drain in-flight deliveries, commit) before the process exits.', default: 25000, min: 0 }),
   };

@@ -316,6 +316,20 @@ describe('KafkaPipelineServer', () => {
     expect(onTopic[1].headers[HEADERS.deliveryError]).toBeUndefined();
   });
 
+  it('keeps heartbeating while a delivery runs longer than the session timeout: no rebalance, one delivery', async () => {
+    const h = await start({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 1_000 });
+    let rebalances = 0;
+    h.server.on('rebalancing', () => rebalances++);
+    const slow = sampleEvent();
+    h.sink.script = async () => {
+      await new Promise((r) => setTimeout(r, 8_000));
+    };
+    await send(h.topic, slow);
+    await until('committed', async () => (await committed(h.server.groupId, h.topic))[0] === '1', 30_000);
+    expect(h.sink.delivered(slow.id)).toBe(1);
+    expect(rebalances).toBe(0);
+  });
+
   it('drains on close: the slow delivery in flight finishes and its offset is committed', async () => {
     const h = await start();
     const slow = sampleEvent();

@@ -1,0 +1,30 @@
+import { Batcher } from './batcher';
+
+describe('Batcher', () => {
+  it('coalesces concurrent adds into bounded flushes and settles each caller with its flush', async () => {
+    const flushes: number[][] = [];
+    const batcher = new Batcher<number>(
+      async (items) => {
+        flushes.push(items);
+        if (items.includes(13)) throw new Error('bad batch');
+      },
+      { maxItems: 10, lingerMs: 0, maxInFlight: 1 },
+    );
+    const results = await Promise.allSettled(Array.from({ length: 25 }, (_, i) => batcher.add(i)));
+    expect(flushes.map((f) => f.length)).toEqual([10, 10, 5]);
+    expect(flushes.flat()).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+    expect(rejected).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    await batcher.drain();
+  });
+
+  it('fails only the items a flush reports as failed', async () => {
+    const batcher = new Batcher<number>(async (items) => items.map((i) => (i % 2 === 1 ? new Error(`odd ${i}`) : undefined)), {
+      maxItems: 100,
+      lingerMs: 1,
+      maxInFlight: 2,
+    });
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => batcher.add(i)));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+  });
+});
