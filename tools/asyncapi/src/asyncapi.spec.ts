@@ -1,0 +1,43 @@
+import { Parser } from '@asyncapi/parser';
+import { TOPICS, deadLetterTopic, retryTopic } from '@broker-events/contracts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { asyncApiDocument } from './asyncapi';
+import { BUILT_IN_CONSUMERS } from './consumers';
+import { renderAsyncApi } from './render';
+
+describe('AsyncAPI document', () => {
+  it('is a valid AsyncAPI 3 document according to the AsyncAPI parser', async () => {
+    const parser = new Parser();
+    const { document, diagnostics } = await parser.parse(renderAsyncApi());
+    const errors = diagnostics.filter((d) => d.severity === 0);
+    expect(errors.map((e) => `${e.path.join('.')}: ${e.message}`)).toEqual([]);
+    expect(document).toBeDefined();
+    const addresses = document?.channels().all().map((c) => c.address()) ?? [];
+    expect(addresses).toEqual(
+      expect.arrayContaining([
+        TOPICS.events,
+        TOPICS.quarantine,
+        ...BUILT_IN_CONSUMERS.flatMap((c) => [retryTopic(c.name), deadLetterTopic(c.name)]),
+      ]),
+    );
+  });
+
+  it('names each consumer group and documents the key and the CloudEvents headers', () => {
+    const doc = asyncApiDocument(BUILT_IN_CONSUMERS, '0.0.0') as {
+      operations: Record<string, { bindings?: { kafka: { groupId: { enum: string[] } } } }>;
+      components: { messages: { BrokerEvent: { headers: { properties: Record<string, unknown> } } } };
+    };
+    const groups = Object.values(doc.operations).flatMap((o) => o.bindings?.kafka.groupId.enum ?? []);
+    expect(groups.sort()).toEqual(['archive-server', 'email-server', 'slack-server']);
+    expect(Object.keys(doc.components.messages.BrokerEvent.headers.properties)).toEqual(
+      expect.arrayContaining(['ce_id', 'ce_type', 'ce_resourceinstance', 'altinn_role']),
+    );
+  });
+
+  it('is committed as generated (run `npm run asyncapi` after changing the contracts)', () => {
+    const committed = readFileSync(join(__dirname, '../../../docs/asyncapi.yaml'), 'utf8');
+    expect(parse(committed)).toEqual(parse(renderAsyncApi()));
+  });
+});
