@@ -67,6 +67,15 @@ export const HEADERS = {
   deliveryOriginalTopic: 'delivery_originaltopic',
   deliveryOriginalPartition: 'delivery_originalpartition',
   deliveryOriginalOffset: 'delivery_originaloffset',
+  /** Retry-topic rounds already used (0 on the first park). */
+  deliveryRound: 'delivery_round',
+  /** RFC 3339 time of the most recent failure. */
+  deliveryLastFailedAt: 'delivery_lastfailedat',
+  /** Why the record was parked: `transient`, `permanent` or `invalid`. */
+  deliveryFailure: 'delivery_failure',
+  /** Set when an operator re-drives a dead-lettered record: when, and how many times so far. */
+  deliveryRedrivenAt: 'delivery_redrivenat',
+  deliveryRedriveCount: 'delivery_redrivecount',
 } as const;
 
 export type HeaderName = (typeof HEADERS)[keyof typeof HEADERS];
