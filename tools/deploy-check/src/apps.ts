@@ -1,0 +1,56 @@
+import type { EnvRecord, Schema } from '@broker-events/config';
+// deploy-check verifies the deployment files against each app's own config schema, so it reads the schema
+// where the app declares it. Apps are not libraries (nothing else may import them); this file is the one
+// exception, kept to config modules, which have no side effects.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { gatewayConfigSchema, loadGatewayConfig } from '../../../apps/gateway/src/app/config/gateway.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth';
+
+/**
+ * One entry per deployable app: the single list every deployment check iterates over (docker/compose.yaml,
+ * docker/Dockerfile, k8s/base/<name>.yaml and every overlay). Adding an app, by hand or from the generator,
+ * is one entry here plus its files; the checks then say what is missing.
+ *
+ * The rest is derived from the code: the port from the schema (PORT), health paths from the observability
+ * module (health.spec.ts), a consumer's group id and topics from its CONSUMER_NAME/CONSUMER_TOPICS and
+ * libs/messaging, topic names from libs/contracts.
+ */
+export interface DeployedApp {
+  /** Nx project = compose service = Kubernetes Deployment/Service/ConfigMap prefix = image `broker-events-<name>`. */
+  readonly name: string;
+  /** The app's config schema, as its config module exports it. */
+  readonly schema: Schema;
+  /** The app's own loader (schema plus cross-variable checks), as main.ts calls it. */
+  readonly load: (env: EnvRecord) => unknown;
+  /**
+   * Optional in the schema but required in Kubernetes, where the fallback (a SQLite file inside the pod) would
+   * lose data on every restart and differ between replicas.
+   */
+  readonly requiredInCluster?: readonly string[];
+  /** HTTP path prefix reachable from the internet through the Ingress; apps without one get no Ingress. */
+  readonly publicPath?: string;
+}
+
+export const APPS: readonly DeployedApp[] = [
+  { name: 'gateway', schema: gatewayConfigSchema, load: loadGatewayConfig, publicPath: WEBHOOK_PATH },
+];
+
+/** A consumer app: its schema has the pipeline settings of libs/messaging (`pipelineConfigSchema`). */
+export function isConsumer(app: DeployedApp): boolean {
+  return 'CONSUMER_NAME' in app.schema && 'CONSUMER_TOPICS' in app.schema;
+}
+
+export const CONSUMERS = APPS.filter(isConsumer);
+
+/** The health and metrics endpoints of every app (libs/observability; health.spec.ts proves them). */
+export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready', metrics: '/metrics' } as const;
+
+/** What docker/Dockerfile bakes into every image (ENV), under whatever compose or Kubernetes sets. */
+export const IMAGE_ENV: EnvRecord = { NODE_ENV: 'production', PORT: '8080' };
+
+/** The uid of `node` in the official Node images (the Dockerfile's USER); Kubernetes runs as it. */
+export const NODE_UID = 1000;
+
+/** Variables a container may set that no app schema declares (runtime knobs of Node itself). */
+export const RUNTIME_VARIABLES: readonly string[] = ['NODE_ENV', 'NODE_OPTIONS', 'TZ', 'UV_THREADPOOL_SIZE'];

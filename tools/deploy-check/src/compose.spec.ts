@@ -1,0 +1,148 @@
+import { type Schema, loadConfig } from '@broker-events/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS, HEALTH_PATHS, IMAGE_ENV, RUNTIME_VARIABLES } from './apps';
+import { interpolate, readDotenv, serviceEnvironment } from './lib/compose';
+import { DOCKER_DIR } from './lib/paths';
+import { type Obj, arr, at, isObj, parseYaml } from './lib/yaml';
+
+const COMPOSE_FILE = join(DOCKER_DIR, 'compose.yaml');
+const ENV_EXAMPLE = join(DOCKER_DIR, '.env.example');
+
+/** Interpolates every string of the parsed file, as compose does after reading the YAML. */
+function interpolateTree(v: unknown, vars: Record<string, string>): unknown {
+  if (typeof v === 'string') return interpolate(v, vars);
+  if (Array.isArray(v)) return v.map((x) => interpolateTree(x, vars));
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, interpolateTree(x, vars)]));
+  return v;
+}
+
+// `docker compose config` needs the compose plugin, which these machines lack: the file is read with the YAML
+// 1.2 parser (merge keys on, duplicate keys refused) and interpolated with docker/.env.example, the file users
+// copy to docker/.env.
+const raw = parseYaml(readFileSync(COMPOSE_FILE, 'utf8'), COMPOSE_FILE);
+const compose = interpolateTree(raw, readDotenv(ENV_EXAMPLE)) as Obj;
+const services = (isObj(compose['services']) ? compose['services'] : {}) as Record<string, Obj>;
+const serviceEnv = (name: string): Record<string, string> => serviceEnvironment(at(services[name], 'environment'));
+const healthcheckTest = (s: Obj): string => arr(at(s, 'healthcheck.test')).map(String).join(' ');
+
+/** `[ip:]host:container[/proto]` (or the long form) → container port. */
+function containerPorts(s: Obj): number[] {
+  return arr(s['ports']).map((p) => {
+    if (isObj(p)) return Number(p['target']);
+    const parts = String(p).split('/')[0].split(':');
+    return Number(parts[parts.length - 1]);
+  });
+}
+
+describe('docker/compose.yaml', () => {
+  it('interpolates with docker/.env.example: every ${VAR:?} the file demands is in the example', () => {
+    expect(() => interpolateTree(raw, readDotenv(ENV_EXAMPLE))).not.toThrow();
+    expect(() => interpolateTree(raw, {})).toThrow(/required variable/); // the secrets have no defaults
+  });
+
+  it('runs Kafka in KRaft mode from the official apache/kafka image', () => {
+    const kafka = services['kafka'];
+    expect(String(kafka['image'])).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
+    const env = serviceEnv('kafka');
+    expect(env['KAFKA_PROCESS_ROLES']?.split(',').sort()).toEqual(['broker', 'controller']);
+    expect(env['KAFKA_CONTROLLER_QUORUM_VOTERS']).toMatch(/^1@kafka:\d+$/);
+    expect(env['CLUSTER_ID']).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(Object.keys(services).some((n) => /zookeeper/i.test(n))).toBe(false);
+    expect(JSON.stringify(env)).not.toMatch(/zookeeper/i);
+  });
+
+  it('has PostgreSQL and a development mail server', () => {
+    expect(String(services['postgres']?.['image'])).toMatch(/^postgres:\d+/);
+    expect(String(services['mailpit']?.['image'])).toMatch(/^axllent\/mailpit:v\d+/);
+  });
+
+  it('health-checks every service', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect([name, healthcheckTest(s)]).toEqual([name, expect.stringMatching(/\S/)]);
+      expect([name, at(s, 'healthcheck.disable')]).toEqual([name, undefined]);
+    }
+  });
+
+  it('has a service for every app, and no app service that is not one', () => {
+    const built = Object.entries(services).filter(([, s]) => s['build'] !== undefined).map(([n]) => n).sort();
+    expect(built).toEqual(APPS.map((a) => a.name).sort());
+  });
+
+  describe.each(APPS.map((a) => [a.name, a] as const))('%s', (name, app) => {
+    const s = services[name] ?? {};
+    const env = serviceEnv(name);
+    const config = (): Record<string, unknown> => app.load({ ...IMAGE_ENV, ...env }) as Record<string, unknown>;
+
+    it('is built from docker/Dockerfile with APP set to the project', () => {
+      expect(at(s, 'build.context')).toBe('..');
+      expect(at(s, 'build.dockerfile')).toBe('docker/Dockerfile');
+      expect(at(s, 'build.args.APP')).toBe(name);
+      expect(String(s['image'])).toMatch(new RegExp(`${name}:[\\w.-]+$`));
+    });
+
+    it("environment satisfies the app's config schema (the app's own loader accepts it)", () => {
+      expect(config).not.toThrow();
+      const unknown = Object.keys(env).filter((k) => !(k in app.schema) && !RUNTIME_VARIABLES.includes(k));
+      expect(unknown).toEqual([]);
+    });
+
+    it('publishes and health-checks the port the app listens on, on a real health path', () => {
+      const port = Number(config()['PORT']);
+      expect(containerPorts(s).every((p) => p === port)).toBe(true);
+      const m = /http:\/\/127\.0\.0\.1:(\d+)(\/[\w/]*)/.exec(healthcheckTest(s));
+      expect(m).not.toBeNull();
+      expect(Number(m?.[1])).toBe(port);
+      expect([HEALTH_PATHS.live, HEALTH_PATHS.ready]).toContain(m?.[2]);
+    });
+
+    it('reaches Kafka on an advertised listener and starts after Kafka is healthy', () => {
+      const advertised = serviceEnv('kafka')['KAFKA_ADVERTISED_LISTENERS'] ?? '';
+      for (const broker of (env['KAFKA_BROKERS'] ?? '').split(',')) expect(advertised).toContain(`//${broker.trim()}`);
+      expect(at(s, 'depends_on.kafka.condition')).toBe('service_healthy');
+    });
+
+    it('depends on (and uses the credentials of) every service its URLs point at', () => {
+      for (const [variable, value] of Object.entries(env)) {
+        let url: URL;
+        try {
+          url = new URL(value);
+        } catch {
+          continue;
+        }
+        const target = services[url.hostname];
+        if (!target) continue;
+        expect([variable, at(s, ['depends_on', url.hostname, 'condition'])]).toEqual([variable, 'service_healthy']);
+        if (url.hostname === 'postgres') {
+          const pg = serviceEnv('postgres');
+          expect([variable, decodeURIComponent(url.username), decodeURIComponent(url.password), url.pathname]).toEqual([
+            variable,
+            pg['POSTGRES_USER'],
+            pg['POSTGRES_PASSWORD'],
+            `/${pg['POSTGRES_DB']}`,
+          ]);
+        }
+      }
+    });
+
+    it('is hardened: read-only root, no capabilities, no privilege escalation, and a stop grace above SHUTDOWN_GRACE_MS', () => {
+      expect(s['read_only']).toBe(true);
+      expect(s['cap_drop']).toEqual(['ALL']);
+      expect(s['security_opt']).toContain('no-new-privileges:true');
+      expect(s['user']).toBeUndefined(); // the image's USER node
+      const grace = /^(\d+)s$/.exec(String(s['stop_grace_period']));
+      expect(Number(grace?.[1]) * 1000).toBeGreaterThan(Number(config()['SHUTDOWN_GRACE_MS']));
+    });
+
+    it('keeps secrets out of the file: each secret variable comes from docker/.env', () => {
+      const rawEnv = serviceEnvironment(at((raw as Obj)['services'], [name, 'environment']));
+      for (const [variable, spec] of Object.entries(app.schema as Schema))
+        if (spec.secret && rawEnv[variable] !== undefined) expect([variable, rawEnv[variable]]).toEqual([variable, expect.stringMatching(/\$\{\w+/)]);
+    });
+  });
+
+  it('loadConfig would catch a broken environment (the check above can fail)', () => {
+    const app = APPS[0];
+    expect(() => loadConfig(app.name, app.schema, { ...IMAGE_ENV, PORT: 'eighty' })).toThrow(/PORT/);
+  });
+});
