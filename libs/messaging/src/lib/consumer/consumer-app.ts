@@ -36,7 +36,7 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
           ? { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR }
           : undefined,
         metrics: registry,
-        logger: logger.child({ component: 'pipeline', consumer: config.CONSUMER_NAME }),
+        logger: logger.child({ component: 'pipeline' }),
         ...settings.options?.(...deps),
       }),
     inject: [Registry, APP_LOGGER, ...(settings.inject ?? [])],

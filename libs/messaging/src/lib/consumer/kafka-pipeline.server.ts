@@ -67,7 +67,7 @@ export interface KafkaPipelineOptions {
   heartbeatIntervalMs?: number;
   /** Longest wait for new records in a fetch (kafkajs maxWaitTimeInMs). Default 1000. */
   maxWaitTimeMs?: number;
-  /** Create the retry and DLQ topics when missing (local development and tests). Default: off. */
+  /** Create the source, retry and DLQ topics when missing (local development and tests). Default: off. */
   createTopics?: { partitions: number; replicationFactor: number };
   metrics?: Registry;
   logger?: PipelineLogger;
@@ -152,7 +152,7 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
       const { partitions, replicationFactor } = this.options.createTopics;
       await ensureTopics(
         kafka,
-        [this.retryTopicName, this.deadLetterTopicName].map((topic) => ({ topic, partitions, replicationFactor })),
+        [...this.sourceTopics, this.retryTopicName, this.deadLetterTopicName].map((topic) => ({ topic, partitions, replicationFactor })),
       );
     }
     await this.options.idempotency?.init();

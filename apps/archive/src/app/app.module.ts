@@ -1,0 +1,56 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
+import { pipelineServerProvider } from '@broker-events/messaging';
+import { ArchiveHandler } from './archive.handler';
+import { ArchiveQueryController } from './archive-query.controller';
+import { ARCHIVE_STORE } from './archive.tokens';
+import { ArchiveWriter } from './archive.writer';
+import { ARCHIVE_CONFIG, type ArchiveConfig } from './config/archive.config';
+import type { ArchiveStore } from './store/archive-store';
+import { PostgresArchiveStore } from './store/postgres-archive.store';
+import { SqliteArchiveStore } from './store/sqlite-archive.store';
+
+export function createArchiveStore(config: ArchiveConfig): ArchiveStore {
+  return config.ARCHIVE_DATABASE_URL
+    ? new PostgresArchiveStore(config.ARCHIVE_DATABASE_URL, config.ARCHIVE_DB_SCHEMA, config.ARCHIVE_DB_POOL_SIZE)
+    : new SqliteArchiveStore(config.ARCHIVE_SQLITE_PATH);
+}
+
+@Module({})
+export class AppModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(ARCHIVE_STORE) private readonly store: ArchiveStore,
+    private readonly writer: ArchiveWriter,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+  ) {}
+
+  static forRoot(config: ArchiveConfig, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ObservabilityModule.forRoot({ service: 'archive', logger })],
+      controllers: [ArchiveHandler, ArchiveQueryController],
+      providers: [
+        { provide: ARCHIVE_CONFIG, useValue: config },
+        { provide: ARCHIVE_STORE, useFactory: () => createArchiveStore(config) },
+        {
+          provide: ArchiveWriter,
+          useFactory: (store: ArchiveStore) =>
+            new ArchiveWriter(store, { maxRows: config.ARCHIVE_BATCH_MAX_ROWS, lingerMs: config.ARCHIVE_BATCH_LINGER_MS }),
+          inject: [ARCHIVE_STORE],
+        },
+        // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).
+        pipelineServerProvider({ config }),
+      ],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    const applied = await this.store.migrate();
+    this.logger.info({ store: this.store.kind, applied }, 'archive schema up to date');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer.drain();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,59 @@
+import { Batcher, PermanentDeliveryError, TransientDeliveryError } from '@broker-events/messaging';
+import type { ArchiveRow, ArchiveStore } from './store/archive-store';
+
+/**
+ * Turns the pipeline's concurrent deliveries into batched, idempotent inserts. If a whole batch fails on bad
+ * data, it retries row by row so that one bad row fails alone (permanently) and the rest are archived.
+ */
+export class ArchiveWriter {
+  private readonly batcher: Batcher<ArchiveRow>;
+
+  constructor(
+    private readonly store: ArchiveStore,
+    options: { maxRows: number; lingerMs: number },
+  ) {
+    this.batcher = new Batcher<ArchiveRow>((rows) => this.flush(rows), {
+      maxItems: options.maxRows,
+      lingerMs: options.lingerMs,
+      maxInFlight: 2,
+    });
+  }
+
+  write(row: ArchiveRow): Promise<void> {
+    return this.batcher.add(row);
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+
+  private async flush(rows: ArchiveRow[]): Promise<(unknown | undefined)[] | void> {
+    try {
+      await this.store.insertBatch(rows);
+      return;
+    } catch (error) {
+      if (!isDataError(error) || rows.length === 1) throw classify(error);
+    }
+    const errors: (unknown | undefined)[] = [];
+    for (const row of rows) {
+      try {
+        await this.store.insertBatch([row]);
+        errors.push(undefined);
+      } catch (error) {
+        errors.push(classify(error));
+      }
+    }
+    return errors;
+  }
+}
+
+/** PostgreSQL SQLSTATE classes 22 (data exception) and 23 (integrity), and SQLite constraint errors. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (/^2[23]/.test(code) || code.startsWith('SQLITE_CONSTRAINT'));
+}
+
+function classify(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return isDataError(error) ? new PermanentDeliveryError(`archive rejected the row: ${message}`) : new TransientDeliveryError(`archive write failed: ${message}`);
+}
