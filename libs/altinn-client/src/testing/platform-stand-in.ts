@@ -1,0 +1,656 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ALTINN_URN_PATTERN, VALIDATE_SUBSCRIPTION_TYPE } from '@broker-events/contracts';
+import type { FileTransferStatus, RecipientFileTransferStatus } from '../lib/broker-client';
+import type { Subscription } from '../lib/events-client';
+import type { MaskinportenStandIn } from './maskinporten-stand-in';
+import {
+  type Clock,
+  StandInServer,
+  bearer,
+  issueHs256,
+  json,
+  problem,
+  readBody,
+  verifyHs256,
+} from './stand-in-server';
+
+const SCOPE_EVENTS = 'altinn:events.subscribe';
+const SCOPE_BROKER_READ = 'altinn:broker.read';
+const SCOPE_BROKER_WRITE = 'altinn:broker.write';
+/** GET /events leaves out events registered in the last 30 seconds (EV's consistency window). */
+export const EVENTS_CONSISTENCY_WINDOW_MS = 30_000;
+
+export interface PlatformStandInOptions {
+  clock?: Clock;
+  /** Verifies Maskinporten tokens at the exchange. Without it only {@link AltinnPlatformStandIn.issueAltinnToken} tokens work. */
+  maskinporten?: MaskinportenStandIn;
+  /** Lifetime of exchanged Altinn tokens, seconds. Default 1800. */
+  altinnTokenLifetimeSeconds?: number;
+  /** Wrap the exchanged token in quotes, as Altinn sometimes does. Default true. */
+  quoteExchangedTokens?: boolean;
+  /**
+   * The validation handshake: `post` POSTs `platform.events.validatesubscription` to the endpoint (mapped by
+   * `deliverTo`, since tests cannot listen on a public https URL), `auto` marks it validated without a call,
+   * `never` leaves it unvalidated. Default `auto`.
+   */
+  handshake?: 'post' | 'auto' | 'never';
+  deliverTo?: (endPoint: string) => string;
+  /** Delays between handshake attempts; after the last failure the subscription stays unvalidated. */
+  handshakeRetryDelaysMs?: number[];
+}
+
+interface StoredEvent {
+  seq: number;
+  event: Record<string, unknown>;
+  registeredAt: number;
+}
+
+interface StoredSubscription extends Subscription {
+  consumer: string;
+  createdBy: string;
+  created: string;
+}
+
+export interface FileTransferSpec {
+  fileTransferId?: string;
+  resourceId: string;
+  /** Sender's organisation number. */
+  sender: string;
+  /** Recipients' organisation numbers. */
+  recipients: string[];
+  content: Buffer;
+  fileName?: string;
+  /** MD5 hex; default: computed from `content`. `null`: the sender gave none. */
+  checksum?: string | null;
+  status?: FileTransferStatus;
+  created?: Date;
+  /** Serve these bytes instead of `content` (a corrupted download). */
+  servedContent?: Buffer;
+  /** Send this many bytes, then stall until the client gives up. */
+  stallAfterBytes?: number;
+}
+
+interface StoredTransfer {
+  id: string;
+  spec: FileTransferSpec;
+  status: FileTransferStatus;
+  created: Date;
+  recipientStatus: Map<string, RecipientFileTransferStatus>;
+  downloads: number;
+  confirms: number;
+}
+
+export interface HandshakeRecord {
+  subscriptionId: number;
+  url: string;
+  status?: number;
+  error?: string;
+}
+
+interface Caller {
+  organisationNumber: string;
+  scopes: string[];
+  /** The Events `consumer` we derive from the token: `/organisation/<orgnr>`. */
+  consumer: string;
+}
+
+/**
+ * The Altinn platform: the token exchange (`/authentication/api/v1/exchange/maskinporten`), Altinn Events
+ * (`/events/api/v1/subscriptions`, `/events/api/v1/events`) and Altinn Broker (`/broker/api/v1/filetransfer`),
+ * following REFERENCE.md §2, §3, §4.1, §5 and §8, failures included.
+ */
+export class AltinnPlatformStandIn extends StandInServer {
+  readonly secret = randomBytes(32).toString('hex');
+  private readonly options: PlatformStandInOptions;
+  private readonly subscriptions = new Map<number, StoredSubscription>();
+  private nextSubscriptionId = 1001;
+  private readonly events: StoredEvent[] = [];
+  private seq = 0;
+  private readonly transfers = new Map<string, StoredTransfer>();
+  private readonly pendingHandshakes = new Map<number, Promise<void>>();
+  /** Every handshake attempt. */
+  readonly handshakes: HandshakeRecord[] = [];
+  /** Tokens exchanged so far. */
+  exchanged = 0;
+
+  constructor(options: PlatformStandInOptions = {}) {
+    super(options.clock);
+    this.options = options;
+  }
+
+  static async start(options: PlatformStandInOptions = {}): Promise<AltinnPlatformStandIn> {
+    return new AltinnPlatformStandIn(options).start();
+  }
+
+  // ---- test controls ----
+
+  /** An Altinn token for `organisationNumber`, as the exchange would issue it. */
+  issueAltinnToken(
+    organisationNumber: string,
+    scopes: string[],
+    lifetimeSeconds = this.options.altinnTokenLifetimeSeconds ?? 1800,
+  ): string {
+    const iat = Math.floor(this.now() / 1000);
+    return issueHs256(this.secret, {
+      iss: `${this.url}/authentication/api/v1/openid/`,
+      'urn:altinn:orgNumber': organisationNumber,
+      scope: scopes.join(' '),
+      iat,
+      exp: iat + lifetimeSeconds,
+      jti: randomUUID(),
+    });
+  }
+
+  /**
+   * Stores an event as Broker's publish to Events would (duplicates on (id, source) are stored once).
+   * `registeredAt` defaults to now; GET /events returns it only 30 s later.
+   */
+  publishEvent(event: Record<string, unknown>, registeredAt: Date = new Date(this.now())): void {
+    if (this.events.some((e) => e.event['id'] === event['id'] && e.event['source'] === event['source']))
+      return;
+    this.events.push({
+      seq: ++this.seq,
+      event: structuredClone(event),
+      registeredAt: registeredAt.getTime(),
+    });
+  }
+
+  get storedEventCount(): number {
+    return this.events.length;
+  }
+
+  listSubscriptions(): Subscription[] {
+    return [...this.subscriptions.values()].map((s) => ({ ...s }));
+  }
+
+  /** Resolves when the handshakes of the subscription have finished (validated or given up). */
+  async handshakeSettled(subscriptionId: number): Promise<void> {
+    await this.pendingHandshakes.get(subscriptionId);
+  }
+
+  addFileTransfer(spec: FileTransferSpec): string {
+    const id = spec.fileTransferId ?? randomUUID();
+    this.transfers.set(id, {
+      id,
+      spec,
+      status: spec.status ?? 'Published',
+      created: spec.created ?? new Date(this.now()),
+      recipientStatus: new Map(spec.recipients.map((r) => [r, 'Initialized' as const])),
+      downloads: 0,
+      confirms: 0,
+    });
+    return id;
+  }
+
+  fileTransfer(id: string): {
+    status: FileTransferStatus;
+    recipients: Record<string, RecipientFileTransferStatus>;
+    downloads: number;
+    confirms: number;
+  } {
+    const t = this.transfers.get(id);
+    if (!t) throw new Error(`no file transfer ${id}`);
+    return {
+      status: t.status,
+      recipients: Object.fromEntries(t.recipientStatus),
+      downloads: t.downloads,
+      confirms: t.confirms,
+    };
+  }
+
+  // ---- routing ----
+
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname.replace(/\/+$/, '');
+    const method = req.method ?? 'GET';
+    if (path === '/authentication/api/v1/exchange/maskinporten' && method === 'GET')
+      return this.exchange(req, res);
+    if (path.startsWith('/events/api/v1/'))
+      return this.eventsApi(req, res, url, path.slice('/events/api/v1/'.length), method);
+    if (path.startsWith('/broker/api/v1/filetransfer'))
+      return this.brokerApi(req, res, url, path.slice('/broker/api/v1/filetransfer'.length), method);
+    problem(res, 404, 'Not Found');
+  }
+
+  private caller(req: IncomingMessage, res: ServerResponse): Caller | undefined {
+    const token = bearer(req);
+    const claims = token ? verifyHs256(this.secret, token, this.now()) : undefined;
+    const orgnr = claims?.['urn:altinn:orgNumber'];
+    if (!claims || typeof orgnr !== 'string') {
+      res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' });
+      res.end();
+      return undefined;
+    }
+    const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
+    return { organisationNumber: orgnr, scopes, consumer: `/organisation/${orgnr}` };
+  }
+
+  // ---- §2 token exchange ----
+
+  private exchange(req: IncomingMessage, res: ServerResponse): void {
+    const token = bearer(req);
+    const claims = token && this.options.maskinporten ? this.options.maskinporten.verify(token) : undefined;
+    const consumer = claims?.['consumer'];
+    const id =
+      typeof consumer === 'object' && consumer !== null
+        ? (consumer as Record<string, unknown>)['ID']
+        : undefined;
+    if (!claims || typeof id !== 'string') {
+      res.writeHead(401);
+      res.end();
+      return;
+    }
+    const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
+    const altinn = this.issueAltinnToken(id.replace(/^0192:/, ''), scopes);
+    this.exchanged++;
+    const body = this.options.quoteExchangedTokens === false ? altinn : `"${altinn}"`;
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(body);
+  }
+
+  // ---- §3 subscriptions, §5 GET /events ----
+
+  private async eventsApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    rest: string,
+    method: string,
+  ): Promise<void> {
+    const caller = this.caller(req, res);
+    if (!caller) return;
+    if (rest === 'events' && method === 'GET') return this.getEvents(res, url, caller, req);
+    if (rest === 'subscriptions' && method === 'POST') return this.createSubscription(req, res, caller);
+    if (rest === 'subscriptions' && method === 'GET') {
+      const mine = [...this.subscriptions.values()].filter((s) => s.consumer === caller.consumer);
+      return json(res, 200, { count: mine.length, subscriptions: mine });
+    }
+    const m = /^subscriptions\/([^/]+)$/.exec(rest);
+    if (m && (method === 'GET' || method === 'DELETE')) {
+      if (!/^\d+$/.test(m[1])) return problem(res, 400, 'Bad Request', 'The id must be an integer.');
+      const sub = this.subscriptions.get(Number(m[1]));
+      if (!sub) return problem(res, 404, 'Not Found');
+      if (sub.createdBy !== caller.consumer) return problem(res, 403, 'Forbidden');
+      if (method === 'GET') return json(res, 200, sub);
+      this.subscriptions.delete(sub.id);
+      res.writeHead(200);
+      res.end();
+      return;
+    }
+    problem(res, 404, 'Not Found');
+  }
+
+  private async createSubscription(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse((await readBody(req)).toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      // Altinn binds property names case-insensitively.
+      body = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.toLowerCase(), v]));
+    } catch {
+      return problem(res, 400, 'Bad Request', 'The request body is not a JSON object.');
+    }
+    const text = (key: string): string | undefined =>
+      typeof body[key] === 'string' ? (body[key] as string) : undefined;
+    const endPoint = text('endpoint');
+    const resourceFilter = text('resourcefilter');
+    let endpointOk = false;
+    try {
+      endpointOk = endPoint !== undefined && new URL(endPoint).protocol === 'https:';
+    } catch {
+      endpointOk = false;
+    }
+    if (!endpointOk)
+      return problem(res, 400, 'Bad Request', 'Missing or invalid endpoint to push events towards.');
+    if (resourceFilter === undefined) return problem(res, 400, 'Bad Request', 'Resource filter is required.');
+    if (!ALTINN_URN_PATTERN.test(resourceFilter))
+      return problem(res, 400, 'Bad Request', 'Resource filter must be a valid urn.');
+    if (text('sourcefilter') !== undefined)
+      return problem(
+        res,
+        400,
+        'Bad Request',
+        'Source filter is not supported for subscriptions on this resource.',
+      );
+    if (text('alternativesubjectfilter') !== undefined) {
+      return problem(
+        res,
+        400,
+        'Bad Request',
+        'AlternativeSubject filter is not supported for subscriptions on this resource.',
+      );
+    }
+    const includeSubunits = body['includesubunits'] === true;
+    const subjectFilter = text('subjectfilter');
+    if (includeSubunits && subjectFilter === undefined)
+      return problem(res, 400, 'Bad Request', 'IncludeSubunits requires a subject filter.');
+    if (!caller.scopes.includes(SCOPE_EVENTS))
+      return problem(res, 403, 'Forbidden', `Scope ${SCOPE_EVENTS} is required.`);
+    if (
+      subjectFilter !== undefined &&
+      subjectFilter !== `urn:altinn:organization:identifier-no:${caller.organisationNumber}`
+    ) {
+      return problem(
+        res,
+        403,
+        'Forbidden',
+        `Not authorized to create a subscription for resource ${resourceFilter} and subject ${subjectFilter}.`,
+      );
+    }
+    const typeFilter = text('typefilter');
+    const existing = [...this.subscriptions.values()].find(
+      (s) =>
+        s.consumer === caller.consumer &&
+        s.endPoint === endPoint &&
+        s.resourceFilter === resourceFilter &&
+        s.subjectFilter === subjectFilter &&
+        s.typeFilter === typeFilter &&
+        (s.includeSubunits ?? false) === includeSubunits,
+    );
+    const sub: StoredSubscription = existing ?? {
+      id: this.nextSubscriptionId++,
+      endPoint: endPoint as string,
+      resourceFilter,
+      ...(subjectFilter !== undefined ? { subjectFilter } : {}),
+      ...(typeFilter !== undefined ? { typeFilter } : {}),
+      includeSubunits,
+      consumer: caller.consumer,
+      createdBy: caller.consumer,
+      created: new Date(this.now()).toISOString(),
+      validated: false,
+    };
+    this.subscriptions.set(sub.id, sub);
+    res.setHeader('location', `/events/api/v1/subscription/${sub.id}`);
+    json(res, 201, sub);
+    // The handshake is (re-)sent on every create, identical re-POSTs included.
+    this.startHandshake(sub);
+  }
+
+  private startHandshake(sub: StoredSubscription): void {
+    const mode = this.options.handshake ?? 'auto';
+    if (mode === 'never') return;
+    if (mode === 'auto') {
+      const done = new Promise<void>((resolve) =>
+        setImmediate(() => {
+          sub.validated = true;
+          resolve();
+        }),
+      );
+      this.pendingHandshakes.set(sub.id, done);
+      return;
+    }
+    const target = this.options.deliverTo ? this.options.deliverTo(sub.endPoint) : sub.endPoint;
+    const delays = this.options.handshakeRetryDelaysMs ?? [10, 20, 40];
+    const run = async (): Promise<void> => {
+      for (let attempt = 0; attempt <= delays.length; attempt++) {
+        if (!this.subscriptions.has(sub.id)) return;
+        const record: HandshakeRecord = { subscriptionId: sub.id, url: target };
+        this.handshakes.push(record);
+        try {
+          const r = await fetch(target, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+            body: JSON.stringify({
+              specversion: '1.0',
+              id: randomUUID(),
+              source: `https://platform.altinn.no/events/api/v1/subscriptions/${sub.id}`,
+              type: VALIDATE_SUBSCRIPTION_TYPE,
+            }),
+            signal: AbortSignal.timeout(5000),
+          });
+          record.status = r.status;
+          await r.arrayBuffer();
+          if (r.ok) {
+            sub.validated = true;
+            return;
+          }
+        } catch (error) {
+          record.error = error instanceof Error ? error.message : String(error);
+        }
+        if (attempt < delays.length) await this.sleep(delays[attempt]);
+      }
+    };
+    const previous = this.pendingHandshakes.get(sub.id) ?? Promise.resolve();
+    this.pendingHandshakes.set(sub.id, previous.then(run));
+  }
+
+  private getEvents(res: ServerResponse, url: URL, caller: Caller, req: IncomingMessage): void {
+    if (!caller.scopes.includes(SCOPE_EVENTS)) return problem(res, 403, 'Forbidden');
+    const q = url.searchParams;
+    const resource = q.get('resource');
+    const after = q.get('after');
+    if (!resource || !resource.startsWith('urn:altinn:resource:')) {
+      return problem(res, 400, 'Bad Request', 'Resource must be a valid urn:altinn:resource.');
+    }
+    if (after === null || after.length === 0)
+      return problem(res, 400, 'Bad Request', "The 'after' parameter must be defined.");
+    const rawSize = q.get('size');
+    if (rawSize !== null && !/^-?\d+$/.test(rawSize))
+      return problem(res, 400, 'Bad Request', 'Size must be an integer.');
+    const size = Math.min(1000, Math.max(1, rawSize === null ? 50 : Number(rawSize)));
+    const subject = q.get('subject');
+    if (subject !== null && req.headers['altinn-alternativesubject'] !== undefined) {
+      return problem(
+        res,
+        400,
+        'Bad Request',
+        'Subject and Altinn-AlternativeSubject are mutually exclusive.',
+      );
+    }
+    const types = q
+      .getAll('type')
+      .map((t) => new RegExp(`^${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`));
+    const start = this.events.find((e) => e.event['id'] === after)?.seq ?? 0;
+    const cutoff = this.now() - EVENTS_CONSISTENCY_WINDOW_MS;
+    const page = this.events
+      .filter(
+        (e) =>
+          e.seq > start &&
+          e.registeredAt <= cutoff &&
+          e.event['resource'] === resource &&
+          (subject === null || e.event['subject'] === subject) &&
+          (types.length === 0 || types.some((t) => t.test(String(e.event['type'])))),
+      )
+      .slice(0, size);
+    const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
+    if (page.length > 0) {
+      const next = new URLSearchParams(q);
+      next.set('after', String(page[page.length - 1].event['id']));
+      headers['next'] = `${this.url}${url.pathname}?${next.toString()}`;
+    }
+    const body = JSON.stringify(page.map((e) => e.event));
+    res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  // ---- §8 Broker ----
+
+  /** Broker's AcceptHeaderValidationMiddleware on [Produces("application/json")] endpoints. */
+  private acceptsJson(req: IncomingMessage, res: ServerResponse): boolean {
+    const accept = req.headers.accept;
+    if (accept === undefined || accept.includes('application/json') || accept.includes('*/*')) return true;
+    problem(res, 406, 'Not Acceptable', 'The Accept header must allow application/json.');
+    return false;
+  }
+
+  private async brokerApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    rest: string,
+    method: string,
+  ): Promise<void> {
+    if (rest === '' && method === 'GET') {
+      if (!this.acceptsJson(req, res)) return;
+      const caller = this.caller(req, res);
+      if (!caller) return;
+      return this.listTransfers(res, url, caller);
+    }
+    const m = /^\/([^/]+)(\/download|\/confirmdownload|\/details)?$/.exec(rest);
+    if (!m) return problem(res, 404, 'Not Found');
+    const [, id, action] = m;
+    const json406 = action === undefined || action === '/details';
+    if (json406 && !this.acceptsJson(req, res)) return;
+    const caller = this.caller(req, res);
+    if (!caller) return;
+    const hasRead = caller.scopes.includes(SCOPE_BROKER_READ);
+    if (!hasRead && !(json406 && caller.scopes.includes(SCOPE_BROKER_WRITE))) {
+      return problem(res, 403, 'Forbidden', 'The token lacks the required scope.');
+    }
+    const transfer = this.transfers.get(id);
+    const party =
+      transfer &&
+      (transfer.spec.sender === caller.organisationNumber ||
+        transfer.recipientStatus.has(caller.organisationNumber));
+    if (!transfer || !party)
+      return problem(res, 404, 'Not Found', 'The requested file transfer was not found.');
+    if (action === undefined && method === 'GET') return json(res, 200, this.overview(transfer));
+    const isRecipient = transfer.recipientStatus.has(caller.organisationNumber);
+    if (action === '/download' && method === 'GET')
+      return this.download(req, res, transfer, caller, isRecipient);
+    if (action === '/confirmdownload' && method === 'POST') {
+      if (!isRecipient) return problem(res, 403, 'Forbidden', 'Only a recipient can confirm.');
+      const current = transfer.recipientStatus.get(caller.organisationNumber);
+      if (current === 'Initialized') {
+        return problem(res, 400, 'Bad Request', 'Cannot confirm before the files have been downloaded');
+      }
+      transfer.confirms++;
+      transfer.recipientStatus.set(caller.organisationNumber, 'DownloadConfirmed');
+      if ([...transfer.recipientStatus.values()].every((s) => s === 'DownloadConfirmed'))
+        transfer.status = 'AllConfirmedDownloaded';
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    problem(res, 405, 'Method Not Allowed');
+  }
+
+  private overview(t: StoredTransfer): Record<string, unknown> {
+    const checksum =
+      t.spec.checksum === undefined
+        ? createHash('md5').update(t.spec.content).digest('hex')
+        : t.spec.checksum;
+    return {
+      fileTransferId: t.id,
+      resourceId: t.spec.resourceId,
+      fileName: t.spec.fileName ?? 'file.bin',
+      sendersFileTransferReference: null,
+      checksum,
+      useVirusScan: false,
+      fileTransferSize: t.spec.content.length,
+      fileTransferStatus: t.status,
+      fileTransferStatusText: `The file transfer is ${t.status}`,
+      fileTransferStatusChanged: t.created.toISOString(),
+      created: t.created.toISOString(),
+      expirationTime: new Date(t.created.getTime() + 30 * 86_400_000).toISOString(),
+      sender: `0192:${t.spec.sender}`,
+      recipients: [...t.recipientStatus].map(([orgnr, status]) => ({
+        recipient: `0192:${orgnr}`,
+        currentRecipientFileTransferStatusCode: status,
+        currentRecipientFileTransferStatusText: status,
+        currentRecipientFileTransferStatusChanged: t.created.toISOString(),
+      })),
+      propertyList: {},
+      published: t.status === 'Published' ? t.created.toISOString() : null,
+    };
+  }
+
+  private download(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: StoredTransfer,
+    caller: Caller,
+    isRecipient: boolean,
+  ): void {
+    if (!isRecipient) return problem(res, 403, 'Forbidden', 'Only a recipient can download.');
+    if (t.status !== 'Published' && t.status !== 'AllConfirmedDownloaded') {
+      return problem(
+        res,
+        403,
+        'Forbidden',
+        "The requested file transfer's file is not ready for download. See file transfer status",
+      );
+    }
+    const content = t.spec.servedContent ?? t.spec.content;
+    let start = 0;
+    let end = content.length - 1;
+    let status = 200;
+    const range = req.headers.range;
+    if (range !== undefined) {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+      const valid = m !== null && (m[1] !== '' || m[2] !== '');
+      if (valid && m) {
+        if (m[1] === '') {
+          start = Math.max(0, content.length - Number(m[2]));
+        } else {
+          start = Number(m[1]);
+          if (m[2] !== '') end = Math.min(end, Number(m[2]));
+        }
+      }
+      if (!valid || start > end || start >= content.length) {
+        res.writeHead(416, { 'content-range': `bytes */${content.length}` });
+        res.end();
+        return;
+      }
+      status = 206;
+    }
+    t.downloads++;
+    if (t.recipientStatus.get(caller.organisationNumber) === 'Initialized')
+      t.recipientStatus.set(caller.organisationNumber, 'DownloadStarted');
+    const slice = content.subarray(start, end + 1);
+    const name = t.spec.fileName ?? 'file.bin';
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(slice.length),
+      'accept-ranges': 'bytes',
+      'content-disposition': `attachment; filename="${name.replace(/"/g, '')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    };
+    if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${content.length}`;
+    res.writeHead(status, headers);
+    if (t.spec.stallAfterBytes !== undefined) {
+      res.write(slice.subarray(0, t.spec.stallAfterBytes));
+      return; // never ends: the client's idle timeout must fire
+    }
+    res.end(slice);
+  }
+
+  private listTransfers(res: ServerResponse, url: URL, caller: Caller): void {
+    if (!caller.scopes.includes(SCOPE_BROKER_READ) && !caller.scopes.includes(SCOPE_BROKER_WRITE)) {
+      return problem(res, 403, 'Forbidden', 'The token lacks the required scope.');
+    }
+    const q = url.searchParams;
+    const resourceId = q.get('resourceId');
+    if (!resourceId) return problem(res, 400, 'Bad Request', 'resourceId is required.');
+    const status = q.get('status');
+    const recipientStatus = q.get('recipientStatus');
+    const role = q.get('role');
+    const from = q.get('from') ? Date.parse(q.get('from') as string) : undefined;
+    const to = q.get('to') ? Date.parse(q.get('to') as string) : undefined;
+    const ascending = q.get('orderAscending') === 'true';
+    const me = caller.organisationNumber;
+    const ids = [...this.transfers.values()]
+      .filter((t) => t.spec.resourceId === resourceId)
+      .filter((t) => {
+        const asSender = t.spec.sender === me;
+        const asRecipient = t.recipientStatus.has(me);
+        if (role === 'Sender') return asSender;
+        if (role === 'Recipient') return asRecipient;
+        return asSender || asRecipient;
+      })
+      .filter((t) => status === null || t.status === status)
+      .filter((t) => recipientStatus === null || t.recipientStatus.get(me) === recipientStatus)
+      .filter(
+        (t) =>
+          (from === undefined || t.created.getTime() >= from) &&
+          (to === undefined || t.created.getTime() <= to),
+      )
+      .sort((a, b) =>
+        ascending ? a.created.getTime() - b.created.getTime() : b.created.getTime() - a.created.getTime(),
+      )
+      .slice(0, 100)
+      .map((t) => t.id);
+    json(res, 200, ids);
+  }
+}
