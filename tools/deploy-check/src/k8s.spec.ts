@@ -1,0 +1,265 @@
+import { type Schema, loadConfig } from '@broker-events/config';
+import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
+import { pipelineGroupId } from '@broker-events/messaging';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS, CONSUMERS, type DeployedApp, HEALTH_PATHS, IMAGE_ENV, NODE_UID, RUNTIME_VARIABLES, isConsumer } from './apps';
+import { STRIMZI_API, KEDA_API, customResourceProblems } from './lib/crds';
+import { builtInSchemaProblems, hasBuiltInSchema } from './lib/k8s-schemas';
+import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-env';
+import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
+import { DOCKER_DIR, overlayNames } from './lib/paths';
+import { type Obj, arr, at, isObj, parseYaml } from './lib/yaml';
+
+/** What each overlay must be. A new overlay needs an entry here (the first test says so). */
+const OVERLAYS: Record<string, { namespace: string; podSecurity: 'restricted' | 'baseline'; altinnSourceCidrs: string[] }> = {
+  // Altinn Events pushes from one static address per environment (shared/altinn REFERENCE §1).
+  tt02: { namespace: 'broker-events-tt02', podSecurity: 'restricted', altinnSourceCidrs: ['20.100.24.41/32'] },
+  production: { namespace: 'broker-events', podSecurity: 'restricted', altinnSourceCidrs: ['20.100.46.139/32'] },
+  'own-kafka': { namespace: 'broker-events-dev', podSecurity: 'baseline', altinnSourceCidrs: ['20.100.24.41/32'] },
+};
+
+const overlays = overlayNames();
+const composeKafkaImage = String(at(parseYaml(readFileSync(join(DOCKER_DIR, 'compose.yaml'), 'utf8'), 'compose.yaml'), 'services.kafka.image'));
+
+it('every overlay under k8s/overlays is known to this spec (and there are overlays)', () => {
+  expect(overlays).toEqual(Object.keys(OVERLAYS).sort());
+});
+
+/** Pod labels → does `selector.matchLabels` select them? */
+function selects(selector: unknown, labels: unknown): boolean {
+  const match = at(selector, 'matchLabels');
+  if (!isObj(match) || Object.keys(match).length === 0 || !isObj(labels)) return false;
+  return Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+function topicName(t: Obj): string {
+  return String(at(t, 'spec.topicName') ?? nameOf(t));
+}
+
+describe.each(overlays)('k8s/overlays/%s', (overlay) => {
+  const expected = OVERLAYS[overlay];
+  const objects = renderOverlay(overlay);
+  const deployments = ofKind(objects, 'Deployment');
+  const topics = ofKind(objects, 'KafkaTopic');
+  const kafkaConfigs = new Map<string, { env: ContainerEnv; config: Record<string, unknown> }>();
+
+  /** The app's container environment and the config it would load (Secret-backed variables left out). */
+  function appEnv(app: DeployedApp): { env: ContainerEnv; config: Record<string, unknown> } {
+    const cached = kafkaConfigs.get(app.name);
+    if (cached) return cached;
+    const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+    const env = containerEnv(container, objects);
+    const known: Schema = Object.fromEntries(Object.entries(app.schema).filter(([n]) => !(n in env.secrets)));
+    let config: Record<string, unknown> = {};
+    try {
+      config = loadConfig(app.name, known, { ...IMAGE_ENV, ...env.values }) as Record<string, unknown>;
+    } catch {
+      // reported by the schema test below
+    }
+    const out = { env, config };
+    kafkaConfigs.set(app.name, out);
+    return out;
+  }
+
+  it('renders only objects with a schema, each valid against it', () => {
+    const problems: string[] = [];
+    for (const o of objects) {
+      if (hasBuiltInSchema(o)) problems.push(...builtInSchemaProblems(o).map((p) => `${idOf(o)}: ${p}`));
+      else if (String(o['apiVersion']) === STRIMZI_API || String(o['apiVersion']) === KEDA_API)
+        problems.push(...customResourceProblems(o).map((p) => `${idOf(o)}: ${p}`));
+      else problems.push(`${idOf(o)}: no schema or structural check for this kind`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('puts everything in its namespace, which enforces Pod Security', () => {
+    const ns = find(objects, 'Namespace', expected.namespace);
+    expect(at(ns, ['metadata', 'labels', 'pod-security.kubernetes.io/enforce'])).toBe(expected.podSecurity);
+    for (const o of objects) if (kindOf(o) !== 'Namespace') expect([idOf(o), at(o, 'metadata.namespace')]).toEqual([idOf(o), expected.namespace]);
+  });
+
+  it('commits no secrets: no Secret objects, and every secret variable is read from a Secret', () => {
+    expect(ofKind(objects, 'Secret').map(idOf)).toEqual([]);
+  });
+
+  it('deploys exactly the apps of apps.ts', () => {
+    expect(deployments.map(nameOf).sort()).toEqual(APPS.map((a) => a.name).sort());
+  });
+
+  it('has a default-deny ingress NetworkPolicy', () => {
+    const denyAll = ofKind(objects, 'NetworkPolicy').filter(
+      (p) => isObj(at(p, 'spec.podSelector')) && Object.keys(at(p, 'spec.podSelector') as Obj).length === 0 && arr(at(p, 'spec.policyTypes')).includes('Ingress') && at(p, 'spec.ingress') === undefined,
+    );
+    expect(denyAll).toHaveLength(1);
+  });
+
+  describe.each(APPS.map((a) => [a.name, a] as const))('%s', (name, app) => {
+    const deployment = find(objects, 'Deployment', name) ?? {};
+    const podSpec = at(deployment, 'spec.template.spec');
+    const podLabels = at(deployment, 'spec.template.metadata.labels');
+    const containers = arr(at(podSpec, 'containers'));
+    const container = containers[0];
+    const port = (): number => Number(appEnv(app).config['PORT']);
+    /** A probe/Service port (number or container port name) → container port number. */
+    const containerPort = (p: unknown): number | undefined =>
+      typeof p === 'number' ? p : (arr(at(container, 'ports')).find((cp) => at(cp, 'name') === p) as Obj | undefined)?.['containerPort'] as number | undefined;
+    const autoscaledBy = [...ofKind(objects, 'HorizontalPodAutoscaler'), ...ofKind(objects, 'ScaledObject')].filter(
+      (a) => at(a, 'spec.scaleTargetRef.name') === name && (at(a, 'spec.scaleTargetRef.kind') ?? 'Deployment') === 'Deployment',
+    );
+
+    it('runs one container of the broker-events-<app> image, pinned to a tag', () => {
+      expect(containers).toHaveLength(1);
+      expect(at(container, 'name')).toBe(name);
+      expect(String(at(container, 'image'))).toMatch(new RegExp(`^[\\w.-]+(:\\d+)?/[\\w./-]+/broker-events-${name}(:[\\w.-]+|@sha256:[a-f0-9]{64})$`));
+      expect(String(at(container, 'image'))).not.toMatch(/:latest$/);
+      expect(at(deployment, 'spec.selector.matchLabels')).toEqual({ 'app.kubernetes.io/name': name });
+      for (const label of ['app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'])
+        expect([label, isObj(podLabels) && typeof podLabels[label] === 'string']).toEqual([label, true]);
+    });
+
+    it('is hardened: non-root (the image user), read-only root, no capabilities, no privilege escalation, seccomp', () => {
+      expect(at(podSpec, 'securityContext.runAsNonRoot')).toBe(true);
+      expect(at(podSpec, 'securityContext.runAsUser')).toBe(NODE_UID);
+      expect(at(podSpec, 'securityContext.seccompProfile.type')).toBe('RuntimeDefault');
+      expect(at(podSpec, 'automountServiceAccountToken')).toBe(false);
+      expect(at(podSpec, 'hostNetwork') ?? false).toBe(false);
+      expect(at(container, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+      expect(at(container, 'securityContext.allowPrivilegeEscalation')).toBe(false);
+      expect(at(container, 'securityContext.privileged') ?? false).toBe(false);
+      expect(at(container, 'securityContext.capabilities.drop')).toEqual(['ALL']);
+      expect(at(container, 'securityContext.capabilities.add')).toBeUndefined();
+      // With a read-only root, /tmp must be a volume.
+      expect(arr(at(container, 'volumeMounts')).map((m) => at(m, 'mountPath'))).toContain('/tmp');
+    });
+
+    it("environment satisfies the app's config schema; secrets come from Secrets", () => {
+      const { env } = appEnv(app);
+      expect(envSchemaProblems(env, app.schema, { requiredInCluster: app.requiredInCluster, runtimeVariables: RUNTIME_VARIABLES })).toEqual([]);
+      expect(Object.keys(appEnv(app).config)).not.toHaveLength(0);
+      expect(appEnv(app).config['KAFKA_CREATE_TOPICS']).toBe(false); // Strimzi owns the topics
+    });
+
+    it('listens on the port its probes, container port and Service use; probes hit the real health paths', () => {
+      expect(containerPort('http')).toBe(port());
+      expect(at(container, 'livenessProbe.httpGet.path')).toBe(HEALTH_PATHS.live);
+      expect(at(container, 'readinessProbe.httpGet.path')).toBe(HEALTH_PATHS.ready);
+      expect(at(container, 'startupProbe.httpGet.path')).toBe(HEALTH_PATHS.live);
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
+        expect([probe, containerPort(at(container, [probe, 'httpGet', 'port']))]).toEqual([probe, port()]);
+      const service = find(objects, 'Service', name);
+      expect(selects({ matchLabels: at(service, 'spec.selector') }, podLabels)).toBe(true);
+      for (const p of arr(at(service, 'spec.ports'))) expect(containerPort(at(p, 'targetPort'))).toBe(port());
+    });
+
+    it('has requests and limits, and time to shut down gracefully', () => {
+      for (const path of ['resources.requests.cpu', 'resources.requests.memory', 'resources.limits.memory'])
+        expect([path, typeof at(container, path)]).toEqual([path, 'string']);
+      const grace = Number(at(podSpec, 'terminationGracePeriodSeconds') ?? 30) * 1000;
+      expect(grace).toBeGreaterThan(Number(appEnv(app).config['SHUTDOWN_GRACE_MS']));
+    });
+
+    it('is autoscaled by exactly one autoscaler, which owns the replica count, and has a PodDisruptionBudget', () => {
+      expect(autoscaledBy.map(idOf)).toHaveLength(1);
+      expect(at(deployment, 'spec.replicas')).toBeUndefined();
+      expect(ofKind(objects, 'PodDisruptionBudget').filter((p) => selects(at(p, 'spec.selector'), podLabels)).map(idOf)).toHaveLength(1);
+    });
+
+    it('accepts ingress only through a NetworkPolicy that names its port', () => {
+      const allowing = ofKind(objects, 'NetworkPolicy').filter((p) => selects(at(p, 'spec.podSelector'), podLabels) && arr(at(p, 'spec.ingress')).length > 0);
+      expect(allowing.length).toBeGreaterThan(0);
+      for (const p of allowing)
+        for (const rule of arr(at(p, 'spec.ingress')))
+          for (const rp of arr(at(rule, 'ports'))) expect(containerPort(at(rp, 'port'))).toBe(port());
+    });
+
+    if (app.publicPath !== undefined) {
+      const publicPath = app.publicPath;
+      it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
+        const ingresses = ofKind(objects, 'Ingress').filter((i) =>
+          arr(at(i, 'spec.rules')).some((r) => arr(at(r, 'http.paths')).some((p) => at(p, 'backend.service.name') === name)),
+        );
+        expect(ingresses).toHaveLength(1);
+        const ingress = ingresses[0];
+        expect(at(ingress, ['metadata', 'annotations', 'cert-manager.io/cluster-issuer'])).toEqual(expect.any(String));
+        const tlsHosts = arr(at(ingress, 'spec.tls')).flatMap((t) => arr(at(t, 'hosts')));
+        for (const rule of arr(at(ingress, 'spec.rules'))) {
+          expect(tlsHosts).toContain(at(rule, 'host'));
+          for (const p of arr(at(rule, 'http.paths'))) {
+            expect(at(p, 'path')).toBe(publicPath);
+            expect(at(p, 'pathType')).toBe('Prefix');
+            const service = find(objects, 'Service', String(at(p, 'backend.service.name')));
+            const sp = arr(at(service, 'spec.ports')).find((x) => at(x, 'name') === at(p, 'backend.service.port.name') || at(x, 'port') === at(p, 'backend.service.port.number'));
+            expect(containerPort(at(sp, 'targetPort'))).toBe(port());
+          }
+        }
+        const { config } = appEnv(app);
+        expect(config['TRUSTED_PROXY_HOPS']).toBe(1);
+        expect(config['ALLOWED_SOURCE_CIDRS']).toEqual(expected.altinnSourceCidrs);
+      });
+    }
+
+    if (isConsumer(app)) {
+      it('scales with KEDA on the lag of its real consumer group, up to the partition count', () => {
+        const { config } = appEnv(app);
+        const scaled = ofKind(objects, 'ScaledObject').filter((s) => at(s, 'spec.scaleTargetRef.name') === name);
+        expect(scaled).toHaveLength(1);
+        const triggers = arr(at(scaled[0], 'spec.triggers'));
+        expect(triggers.length).toBeGreaterThan(0);
+        const sourceTopics = config['CONSUMER_TOPICS'] as string[];
+        for (const t of triggers) {
+          expect(at(t, 'type')).toBe('kafka');
+          expect(at(t, 'metadata.consumerGroup')).toBe(pipelineGroupId(String(config['CONSUMER_NAME'])));
+          expect(sourceTopics).toContain(at(t, 'metadata.topic'));
+          expect(String(at(t, 'metadata.bootstrapServers')).split(',')).toEqual(config['KAFKA_BROKERS']);
+          expect(at(t, 'metadata.offsetResetPolicy')).toBe('earliest'); // the pipeline subscribes fromBeginning
+          const topic = topics.find((k) => topicName(k) === at(t, 'metadata.topic'));
+          expect(Number(at(scaled[0], 'spec.maxReplicaCount'))).toBeLessThanOrEqual(Number(at(topic, 'spec.partitions')));
+        }
+        expect(sourceTopics.slice().sort()).toEqual(triggers.map((t) => at(t, 'metadata.topic')).sort());
+        expect(Number(at(scaled[0], 'spec.minReplicaCount'))).toBeGreaterThanOrEqual(1);
+      });
+    }
+  });
+
+  it('has a Strimzi KafkaTopic for every topic the code uses (events, quarantine, each retry and DLQ), and no other', () => {
+    const consumerNames = CONSUMERS.map((c) => String(appEnv(c).config['CONSUMER_NAME']));
+    expect(topics.map(topicName).sort()).toEqual(allTopics(consumerNames).sort());
+    for (const t of topics) expect([topicName(t), parseTopicName(topicName(t)) !== undefined]).toEqual([topicName(t), true]);
+    for (const c of CONSUMERS) for (const s of appEnv(c).config['CONSUMER_TOPICS'] as string[]) expect(topics.map(topicName)).toContain(s);
+    // Retry topics mirror the events topic's partitions, so a parked record can be re-read with the same parallelism.
+    const eventsPartitions = at(topics.find((t) => topicName(t) === TOPICS.events), 'spec.partitions');
+    for (const t of topics) if (parseTopicName(topicName(t))?.kind === 'retry') expect(at(t, 'spec.partitions')).toBe(eventsPartitions);
+  });
+
+  it('points every app, KEDA and every topic at the same Strimzi cluster', () => {
+    const clusters = new Set(topics.map((t) => at(t, ['metadata', 'labels', 'strimzi.io/cluster'])));
+    expect(clusters.size).toBe(1);
+    const cluster = String([...clusters][0]);
+    for (const app of APPS)
+      for (const broker of appEnv(app).config['KAFKA_BROKERS'] as string[])
+        expect([app.name, broker]).toEqual([app.name, expect.stringMatching(new RegExp(`^${cluster}-kafka-bootstrap\\.[a-z0-9-]+\\.svc(\\.cluster\\.local)?:\\d+$`))]);
+  });
+
+  const kafkas = ofKind(objects, 'Kafka');
+  if (kafkas.length > 0) {
+    it('brings its own Kafka: node pools of that cluster, enough brokers for the topics, the bootstrap the apps use', () => {
+      expect(kafkas).toHaveLength(1);
+      const kafka = kafkas[0];
+      const pools = ofKind(objects, 'KafkaNodePool').filter((p) => at(p, ['metadata', 'labels', 'strimzi.io/cluster']) === nameOf(kafka));
+      expect(pools).toHaveLength(ofKind(objects, 'KafkaNodePool').length);
+      const brokers = pools.filter((p) => arr(at(p, 'spec.roles')).includes('broker')).reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
+      const controllers = pools.filter((p) => arr(at(p, 'spec.roles')).includes('controller')).reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
+      expect(brokers).toBeGreaterThan(0);
+      expect(controllers % 2).toBe(1); // a KRaft quorum has an odd number of voters
+      for (const t of topics) expect(Number(at(t, 'spec.replicas'))).toBeLessThanOrEqual(brokers);
+      for (const k of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'default.replication.factor'])
+        expect(Number(at(kafka, ['spec', 'kafka', 'config', k]))).toBeLessThanOrEqual(brokers);
+      const plain = arr(at(kafka, 'spec.kafka.listeners')).filter((l) => at(l, 'tls') === false && at(l, 'type') === 'internal');
+      const bootstrap = plain.map((l) => `${nameOf(kafka)}-kafka-bootstrap.${expected.namespace}.svc:${String(at(l, 'port'))}`);
+      for (const app of APPS) for (const b of appEnv(app).config['KAFKA_BROKERS'] as string[]) expect(bootstrap).toContain(b);
+      // The version compose runs locally is the version deployed.
+      expect(composeKafkaImage).toBe(`apache/kafka:${String(at(kafka, 'spec.kafka.version'))}`);
+    });
+  }
+});
