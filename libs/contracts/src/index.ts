@@ -55,6 +55,7 @@ export {
   QUARANTINE_VIOLATIONS_MAX_BYTES,
   encodeViolations,
   fromKafkaRecord,
+  headerValue,
   kafkaKey,
   quarantineKey,
   quarantineRecord,

@@ -6,7 +6,7 @@
 import { AltinnCloudEvent } from './cloud-event';
 import { BROKER_TYPE_PREFIX, Role, canonicalEventType } from './event-types';
 import { ORGANISATION_URN_PREFIX, RESOURCE_URN_PREFIX } from './formats';
-import { HEADERS, KafkaHeadersIn, headerValues } from './kafka';
+import { HEADERS, KafkaHeadersIn, headerValue } from './kafka';
 import { eventRole } from './parse';
 
 export type FilterAttribute =
@@ -188,16 +188,15 @@ function put(attrs: EventAttributes, name: FilterAttribute, value: string | unde
  * repeated with different values counts as absent, so it can never satisfy exact/prefix/suffix.
  */
 export function attributesFromHeaders(headers: KafkaHeadersIn | undefined): EventAttributes {
-  const { values } = headerValues(headers);
   const attrs: EventAttributes = {};
-  const type = values.get(HEADERS.type);
+  const type = headerValue(headers, HEADERS.type);
   put(attrs, 'type', type === undefined ? undefined : canonicalEventType(type));
-  put(attrs, 'source', values.get(HEADERS.source));
-  put(attrs, 'resource', values.get(HEADERS.resource));
-  put(attrs, 'resourceinstance', values.get(HEADERS.resourceinstance));
-  put(attrs, 'subject', values.get(HEADERS.subject));
-  put(attrs, 'alternativesubject', values.get(HEADERS.alternativesubject));
-  put(attrs, 'role', values.get(HEADERS.role));
+  put(attrs, 'source', headerValue(headers, HEADERS.source));
+  put(attrs, 'resource', headerValue(headers, HEADERS.resource));
+  put(attrs, 'resourceinstance', headerValue(headers, HEADERS.resourceinstance));
+  put(attrs, 'subject', headerValue(headers, HEADERS.subject));
+  put(attrs, 'alternativesubject', headerValue(headers, HEADERS.alternativesubject));
+  put(attrs, 'role', headerValue(headers, HEADERS.role));
   return attrs;
 }
 

@@ -9,6 +9,7 @@ import {
   QUARANTINE_VIOLATIONS_MAX_BYTES,
   encodeViolations,
   fromKafkaRecord,
+  headerValue,
   quarantineKey,
   quarantineRecord,
   quarantineViolations,
@@ -263,6 +264,22 @@ describe('fromKafkaRecord', () => {
       ),
       RUNS,
     );
+  });
+});
+
+describe('headerValue', () => {
+  it.each<[string, KafkaHeadersIn | undefined, string | undefined]>([
+    ['a string', { ce_id: 'a' }, 'a'],
+    ['a Buffer', { ce_id: Buffer.from('æ') }, 'æ'],
+    ['an array of equal values', { ce_id: ['a', Buffer.from('a')] }, 'a'],
+    ['an array of different values', { ce_id: ['a', 'b'] }, undefined],
+    ['an empty array', { ce_id: [] }, undefined],
+    ['an undefined value', { ce_id: undefined }, undefined],
+    ['another name only', { CE_ID: 'a' }, undefined],
+    ['an inherited property', Object.create({ ce_id: 'a' }) as KafkaHeadersIn, undefined],
+    ['no headers', undefined, undefined],
+  ])('reads %s', (_name, headers, expected) => {
+    expect(headerValue(headers, 'ce_id')).toBe(expected);
   });
 });
 

@@ -170,6 +170,28 @@ function readHeaders(headers: KafkaHeadersIn | undefined): ReadHeaders {
   return { values, ambiguous };
 }
 
+/**
+ * One header's value as a string, looked up by exact name; undefined when absent or repeated with different
+ * values (ambiguous). Cheaper than reading every header when a consumer only needs a few.
+ */
+export function headerValue(headers: KafkaHeadersIn | undefined, name: string): string | undefined {
+  if (
+    headers === undefined ||
+    headers === null ||
+    typeof headers !== 'object' ||
+    !Object.hasOwn(headers, name)
+  ) {
+    return undefined;
+  }
+  const raw = headers[name];
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) return text(raw);
+  if (raw.length === 0) return undefined;
+  const first = text(raw[0]);
+  for (let i = 1; i < raw.length; i++) if (text(raw[i]) !== first) return undefined;
+  return first;
+}
+
 const STRUCTURED = /^application\/cloudevents\+json\b/i;
 const BATCH = /^application\/cloudevents-batch\b/i;
 /** ce_ headers that do not map to an attribute in binary mode. */
@@ -389,5 +411,3 @@ export function quarantineRecord(
     headers[HEADERS.quarantineRemoteAddress] = cut(meta.remoteAddress, MAX_META);
   return { topic: TOPICS.quarantine, key: quarantineKey(raw), value: raw, headers };
 }
-
-export { readHeaders as headerValues };
