@@ -16,6 +16,11 @@ export interface ContainerEnv {
   sources: Record<string, string>;
   /** Variables read from a Secret (the value is not in the repository). */
   secrets: Record<string, SecretRef>;
+  /**
+   * Every variable given a value in the repository (literal or ConfigMap), with where, even when a later
+   * Secret reference shadows it: a secret in a ConfigMap is committed whether or not it is used.
+   */
+  committed: Record<string, string[]>;
   problems: string[];
 }
 
@@ -24,11 +29,12 @@ export interface ContainerEnv {
  * not commit are unknown, so the check could not tell which variables are set. Secrets are read key by key.
  */
 export function containerEnv(container: unknown, objects: readonly Obj[]): ContainerEnv {
-  const out: ContainerEnv = { values: {}, sources: {}, secrets: {}, problems: [] };
+  const out: ContainerEnv = { values: {}, sources: {}, secrets: {}, committed: {}, problems: [] };
   const set = (name: string, value: string | undefined, source: string): void => {
     delete out.secrets[name];
     out.values[name] = value;
     out.sources[name] = source;
+    if (value !== undefined && value !== '') (out.committed[name] ??= []).push(source);
   };
   for (const from of arr(at(container, 'envFrom'))) {
     const cmName = at(from, 'configMapRef.name');
@@ -88,8 +94,8 @@ export function envSchemaProblems(
     const fromSecret = env.secrets[name];
     const value = env.values[name];
     const isSet = (value !== undefined && value !== '') || (fromSecret !== undefined && !fromSecret.optional);
-    if (spec.secret && value !== undefined && value !== '')
-      problems.push(`${name} is a secret but comes from ${env.sources[name]}: read it from a Secret (secretKeyRef)`);
+    if (spec.secret && env.committed[name])
+      problems.push(`${name} is a secret but has a value in ${env.committed[name].join(', ')}: read it from a Secret (secretKeyRef) only`);
     if ((spec.required || options.requiredInCluster?.includes(name)) && !isSet)
       problems.push(`${name} is required but ${fromSecret ? `comes from an optional Secret key (${env.sources[name]})` : 'is not set'}`);
     if (value !== undefined && value !== '') {
