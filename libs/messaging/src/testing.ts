@@ -64,7 +64,9 @@ export class TopicTail {
           topics: missing.map((topic) => ({ topic, numPartitions: 6 })),
         });
       for (const topic of this.topics) {
-        for (const p of await admin.fetchTopicOffsets(topic)) this.starts.set(`${topic}:${p.partition}`, BigInt(p.high));
+        // Right after creation the partition leaders may not be elected yet: retry for a while.
+        const offsets = await retrying(() => admin.fetchTopicOffsets(topic), 15_000);
+        for (const p of offsets) this.starts.set(`${topic}:${p.partition}`, BigInt(p.high));
       }
     } finally {
       await admin.disconnect();
@@ -120,5 +122,17 @@ export class TopicTail {
 
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+}
+
+async function retrying<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
