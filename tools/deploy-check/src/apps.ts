@@ -1,4 +1,8 @@
 import type { EnvRecord, Schema } from '@broker-events/config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { archiveConfigSchema, loadArchiveConfig } from '../../../apps/archive/src/app/config/archive.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { emailConfigSchema, loadEmailConfig } from '../../../apps/email/src/app/config/email.config';
 // deploy-check verifies the deployment files against each app's own config schema, so it reads the schema
 // where the app declares it. Apps are not libraries (nothing else may import them); this file is the one
 // exception, kept to config modules, which have no side effects.
@@ -21,7 +25,7 @@ export interface DeployedApp {
   readonly name: string;
   /** The app's config schema, as its config module exports it. */
   readonly schema: Schema;
-  /** The app's own loader (schema plus cross-variable checks), as main.ts calls it. */
+  /** The app's own loader (schema plus cross-variable checks), as main.ts calls it; throws ConfigError. */
   readonly load: (env: EnvRecord) => unknown;
   /**
    * Optional in the schema but required in Kubernetes, where the fallback (a SQLite file inside the pod) would
@@ -30,10 +34,18 @@ export interface DeployedApp {
   readonly requiredInCluster?: readonly string[];
   /** HTTP path prefix reachable from the internet through the Ingress; apps without one get no Ingress. */
   readonly publicPath?: string;
+  /**
+   * Who sets the replica count: an HPA on CPU (HTTP apps), KEDA on consumer-group lag (Kafka consumers; the
+   * checks insist on it for every app with a pipeline schema), or nobody: exactly one replica (apps that keep
+   * a cursor and must not run twice).
+   */
+  readonly scaling: 'hpa' | 'keda' | 'singleton';
 }
 
 export const APPS: readonly DeployedApp[] = [
-  { name: 'gateway', schema: gatewayConfigSchema, load: loadGatewayConfig, publicPath: WEBHOOK_PATH },
+  { name: 'gateway', schema: gatewayConfigSchema, load: loadGatewayConfig, publicPath: WEBHOOK_PATH, scaling: 'hpa' },
+  { name: 'archive', schema: archiveConfigSchema, load: loadArchiveConfig, requiredInCluster: ['ARCHIVE_DATABASE_URL'], scaling: 'keda' },
+  { name: 'email', schema: emailConfigSchema, load: loadEmailConfig, requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'], scaling: 'keda' },
 ];
 
 /** A consumer app: its schema has the pipeline settings of libs/messaging (`pipelineConfigSchema`). */

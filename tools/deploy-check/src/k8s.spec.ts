@@ -1,15 +1,14 @@
 import { type Schema, loadConfig } from '@broker-events/config';
 import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
 import { pipelineGroupId } from '@broker-events/messaging';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { APPS, CONSUMERS, type DeployedApp, HEALTH_PATHS, IMAGE_ENV, NODE_UID, RUNTIME_VARIABLES, isConsumer } from './apps';
 import { STRIMZI_API, KEDA_API, customResourceProblems } from './lib/crds';
 import { builtInSchemaProblems, hasBuiltInSchema } from './lib/k8s-schemas';
 import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-env';
 import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
-import { DOCKER_DIR, overlayNames } from './lib/paths';
-import { type Obj, arr, at, isObj, parseYaml } from './lib/yaml';
+import { loadComposeStack } from './lib/compose-stack';
+import { overlayNames } from './lib/paths';
+import { type Obj, arr, at, isObj } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
 const OVERLAYS: Record<string, { namespace: string; podSecurity: 'restricted' | 'baseline'; altinnSourceCidrs: string[] }> = {
@@ -20,7 +19,8 @@ const OVERLAYS: Record<string, { namespace: string; podSecurity: 'restricted' | 
 };
 
 const overlays = overlayNames();
-const composeKafkaImage = String(at(parseYaml(readFileSync(join(DOCKER_DIR, 'compose.yaml'), 'utf8'), 'compose.yaml'), 'services.kafka.image'));
+const compose = loadComposeStack();
+const composeKafkaImage = String(at(compose.services['kafka'], 'image'));
 
 it('every overlay under k8s/overlays is known to this spec (and there are overlays)', () => {
   expect(overlays).toEqual(Object.keys(OVERLAYS).sort());
@@ -137,6 +137,10 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       const { env } = appEnv(app);
       expect(envSchemaProblems(env, app.schema, { requiredInCluster: app.requiredInCluster, runtimeVariables: RUNTIME_VARIABLES })).toEqual([]);
       expect(Object.keys(appEnv(app).config)).not.toHaveLength(0);
+      // The app's own loader (cross-variable checks, JSON settings) on the full environment: Secret-backed
+      // variables take the sample values of docker/.env.example, which compose.spec.ts proves valid.
+      const samples = Object.fromEntries(Object.keys(env.secrets).map((n) => [n, compose.env(name)[n]]));
+      expect(() => app.load({ ...IMAGE_ENV, ...samples, ...env.values })).not.toThrow();
       expect(appEnv(app).config['KAFKA_CREATE_TOPICS']).toBe(false); // Strimzi owns the topics
     });
 
@@ -159,9 +163,16 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       expect(grace).toBeGreaterThan(Number(appEnv(app).config['SHUTDOWN_GRACE_MS']));
     });
 
-    it('is autoscaled by exactly one autoscaler, which owns the replica count, and has a PodDisruptionBudget', () => {
-      expect(autoscaledBy.map(idOf)).toHaveLength(1);
-      expect(at(deployment, 'spec.replicas')).toBeUndefined();
+    it(`replicas: ${app.scaling}; a PodDisruptionBudget keeps voluntary evictions in check`, () => {
+      const kinds = autoscaledBy.map(kindOf).sort();
+      if (app.scaling === 'singleton') {
+        expect(kinds).toEqual([]);
+        expect(at(deployment, 'spec.replicas')).toBe(1);
+        expect(at(deployment, 'spec.strategy.type')).toBe('Recreate'); // never two at once, not even in a rollout
+      } else {
+        expect(kinds).toEqual([app.scaling === 'hpa' ? 'HorizontalPodAutoscaler' : 'ScaledObject']);
+        expect(at(deployment, 'spec.replicas')).toBeUndefined(); // the autoscaler owns it; apply must not reset it
+      }
       expect(ofKind(objects, 'PodDisruptionBudget').filter((p) => selects(at(p, 'spec.selector'), podLabels)).map(idOf)).toHaveLength(1);
     });
 
