@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { redactConfig } from '@broker-events/config';
+import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import { AppModule } from './app.module';
+import { type PollerConfig, pollerConfigSchema, resourceUrns } from './config/poller.config';
+
+/** Starts the poller: the schedule plus health and metrics on one HTTP port. */
+export async function startPoller(
+  config: PollerConfig,
+  logger: AppLogger,
+  handleSignals = true,
+): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, logger),
+    new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
+    { logger: new NestPinoLogger(logger), abortOnError: false },
+  );
+  if (handleSignals) {
+    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+    const health = app.get(HealthRegistry);
+    const onSignal = (): void => {
+      health.markShuttingDown();
+      setTimeout(() => {
+        logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'graceful shutdown took too long; exiting');
+        process.exit(1);
+      }, config.SHUTDOWN_GRACE_MS).unref();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  await app.listen(config.PORT, config.HOST);
+  logger.info(
+    { config: redactConfig(pollerConfigSchema, config), resources: resourceUrns(config) },
+    'poller started',
+  );
+  return app;
+}
