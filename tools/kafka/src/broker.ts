@@ -80,7 +80,9 @@ export async function kafkaStatus(opts: LocalKafkaOptions = {}): Promise<KafkaSt
 
 export function withBrokerLock<T>(r: ResolvedOptions, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(r.dataDir, { recursive: true });
-  return withFileLock(r.files.lock, r.readyTimeoutMs + r.stopTimeoutMs + FORMAT_TIMEOUT_MS, fn);
+  return withFileLock(r.files.lock, r.readyTimeoutMs + r.stopTimeoutMs + FORMAT_TIMEOUT_MS, fn, (owner) =>
+    r.log(`Waiting for process ${owner}, which is starting or stopping the broker in ${r.dataDir}...`),
+  );
 }
 
 /** The pid from the pid file if that process is alive and is a broker of this data dir. */
@@ -89,7 +91,10 @@ export function liveBrokerPid(r: ResolvedOptions): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
   const cmdline = processCommandLine(pid);
   // Without /proc (macOS) trust the pid file; on Linux guard against a recycled pid.
-  if (cmdline !== undefined && !(cmdline.includes(MAIN_CLASS) && cmdline.includes(r.files.serverProperties))) {
+  if (
+    cmdline !== undefined &&
+    !(cmdline.includes(MAIN_CLASS) && cmdline.includes(r.files.serverProperties))
+  ) {
     return undefined;
   }
   return pid;
@@ -105,8 +110,11 @@ export async function startLocked(r: ResolvedOptions): Promise<RunningKafka> {
           'Stop it first or use another data dir.',
       );
     }
-    r.log(`Reusing the running Kafka broker (pid ${existing}) on ${r.brokers}.`);
-    await waitUntilReady(r, existing, Date.now());
+    const since = Date.now();
+    await waitUntilReady(r, existing, since);
+    r.log(
+      `Reusing the running Kafka broker (pid ${existing}) on ${r.brokers} (checked in ${Date.now() - since} ms).`,
+    );
     return { brokers: r.brokers, pid: existing, startedByUs: false };
   }
   fs.rmSync(r.files.pid, { force: true });
@@ -240,7 +248,15 @@ async function formatIfNeeded(r: ResolvedOptions): Promise<void> {
 }
 
 async function spawnBroker(r: ResolvedOptions): Promise<ChildProcess> {
-  const args = [...javaFlags(r), ...cdsFlags(r), ...userJvmArgs(r), '-cp', classpath(r), MAIN_CLASS, r.files.serverProperties];
+  const args = [
+    ...javaFlags(r),
+    ...cdsFlags(r),
+    ...userJvmArgs(r),
+    '-cp',
+    classpath(r),
+    MAIN_CLASS,
+    r.files.serverProperties,
+  ];
   const out = fs.openSync(r.files.log, 'a');
   let child: ChildProcess;
   try {
@@ -275,7 +291,10 @@ async function waitUntilReady(r: ResolvedOptions, pid: number, started: number):
       }
     }
     if (Date.now() >= deadline) {
-      throw brokerError(r, `did not become ready within ${Math.round(r.readyTimeoutMs / 1000)}s (last error: ${lastError})`);
+      throw brokerError(
+        r,
+        `did not become ready within ${Math.round(r.readyTimeoutMs / 1000)}s (last error: ${lastError})`,
+      );
     }
     await sleep(250);
   }

@@ -126,7 +126,11 @@ export function tailFile(file: string, lines = 40, maxBytes = 64 * 1024): string
     const buffer = Buffer.alloc(length);
     fs.readSync(fd, buffer, 0, length, size - length);
     const text = buffer.toString('utf8');
-    return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n')
+      .trimEnd();
   } catch {
     return '';
   } finally {
@@ -138,9 +142,15 @@ export function tailFile(file: string, lines = 40, maxBytes = 64 * 1024): string
  * A cross-process lock file (O_EXCL create). The file holds the owner's pid; a lock whose owner died is
  * taken over. Not re-entrant: do not take the same lock twice in one call chain.
  */
-export async function withFileLock<T>(lockFile: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+export async function withFileLock<T>(
+  lockFile: string,
+  timeoutMs: number,
+  fn: () => Promise<T>,
+  onWait?: (ownerPid: number) => void,
+): Promise<T> {
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + timeoutMs;
+  let reported = false;
   for (;;) {
     try {
       const fd = fs.openSync(lockFile, 'wx');
@@ -157,7 +167,13 @@ export async function withFileLock<T>(lockFile: string, timeoutMs: number, fn: (
         continue;
       }
       if (Date.now() >= deadline) {
-        throw new Error(`Timed out after ${timeoutMs} ms waiting for lock ${lockFile} (held by pid ${owner}).`);
+        throw new Error(
+          `Timed out after ${timeoutMs} ms waiting for lock ${lockFile} (held by pid ${owner}).`,
+        );
+      }
+      if (!reported && onWait) {
+        reported = true;
+        onWait(owner);
       }
       await sleep(150);
     }
