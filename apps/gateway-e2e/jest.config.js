@@ -6,5 +6,7 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
   globalSetup: '<rootDir>/../../tools/kafka/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/../../tools/kafka/src/jest-global-teardown.ts',
+  // One suite at a time: they start processes and brokers of their own.
+  maxWorkers: 1,
   coverageDirectory: '../../coverage/apps/gateway-e2e',
 };

@@ -117,7 +117,9 @@ describe('handshake', () => {
     const res = await post(hook(), JSON.stringify(body));
     expect(res.status).toBe(200);
     await tail.settle(1000);
-    expect(tail.messages.some((m) => m.headers['ce_id'] === id || m.value?.toString().includes(id))).toBe(false);
+    expect(tail.messages.some((m) => m.headers['ce_id'] === id || m.value?.toString().includes(id))).toBe(
+      false,
+    );
   });
 });
 
@@ -147,7 +149,9 @@ describe('rejections publish nothing on the event topic', () => {
     ['the token in a header instead of the URL', () => `${gateway.url}/altinn/events`],
   ])('401 for %s, with no hint', async (_name, url) => {
     const event = freshEvent();
-    const res = await post(url(), JSON.stringify(event), 'application/json', { authorization: `Bearer ${TOKEN}` });
+    const res = await post(url(), JSON.stringify(event), 'application/json', {
+      authorization: `Bearer ${TOKEN}`,
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const text = await res.text();
@@ -157,10 +161,14 @@ describe('rejections publish nothing on the event topic', () => {
 
   it('401 for a source address outside the allow-list (X-Forwarded-For through one trusted proxy)', async () => {
     const event = freshEvent();
-    const denied = await post(hook(), JSON.stringify(event), 'application/json', { 'x-forwarded-for': '203.0.113.9' });
+    const denied = await post(hook(), JSON.stringify(event), 'application/json', {
+      'x-forwarded-for': '203.0.113.9',
+    });
     expect(denied.status).toBe(401);
     await expectNothingPublished(event['id'] as string);
-    const allowed = await post(hook(), JSON.stringify(event), 'application/json', { 'x-forwarded-for': '10.1.2.3' });
+    const allowed = await post(hook(), JSON.stringify(event), 'application/json', {
+      'x-forwarded-for': '10.1.2.3',
+    });
     expect(allowed.status).toBe(200);
   });
 
@@ -187,7 +195,9 @@ describe('rejections publish nothing on the event topic', () => {
     expect(res.status).toBe(400);
     const problem = (await res.json()) as { violations: { path: string; reason: string }[] };
     expect(problem.violations[0].reason).toMatch(/malformed JSON/);
-    const q = await tail.waitFor((m) => m.some((x) => x.topic === TOPICS.quarantine && x.value?.toString() === raw));
+    const q = await tail.waitFor((m) =>
+      m.some((x) => x.topic === TOPICS.quarantine && x.value?.toString() === raw),
+    );
     expect(q.length).toBeGreaterThan(0);
     await expectNothingPublished(marker);
   });
@@ -221,7 +231,9 @@ describe('operations', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { kafka: true } });
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
-    expect(metrics).toMatch(/gateway_requests_total\{outcome="published",type="no.altinn.broker.published"[^}]*\} \d+/);
+    expect(metrics).toMatch(
+      /gateway_requests_total\{outcome="published",type="no.altinn.broker.published"[^}]*\} \d+/,
+    );
     expect(metrics).toMatch(/gateway_requests_total\{outcome="unauthorized"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_duplicates_total\{[^}]*\} [1-9]/);
     expect(metrics).toMatch(/gateway_quarantined_total\{[^}]*\} [1-9]/);
@@ -257,7 +269,8 @@ describe('configuration', () => {
       ALLOWED_SOURCE_CIDRS: '10.0.0.0/99',
     });
     expect(code).toBe(78);
-    for (const v of ['KAFKA_BROKERS', 'WEBHOOK_TOKENS', 'PORT', 'ALLOWED_SOURCE_CIDRS']) expect(output).toContain(v);
+    for (const v of ['KAFKA_BROKERS', 'WEBHOOK_TOKENS', 'PORT', 'ALLOWED_SOURCE_CIDRS'])
+      expect(output).toContain(v);
     expect(output).not.toContain('tiny-secret-xyz');
   });
 });

@@ -5,7 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GatewayProcess, freePort, post, startGatewayProcess, waitUntil } from './support/gateway-process';
+import {
+  type GatewayProcess,
+  freePort,
+  post,
+  startGatewayProcess,
+  waitUntil,
+} from './support/gateway-process';
 
 /**
  * A private broker that this test stops and starts, so the shared one other tests use stays up.
@@ -50,7 +56,11 @@ it('answers 503 with Retry-After while Kafka is down and 2xx again once it is ba
     RETRY_AFTER_SECONDS: '7',
   });
   const url = `${gateway.url}/altinn/events/${TOKEN}`;
-  await waitUntil(async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200, 30_000, 'readiness');
+  await waitUntil(
+    async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200,
+    30_000,
+    'readiness',
+  );
   const before = event();
   expect((await post(url, JSON.stringify(before))).status).toBe(200);
 
@@ -60,12 +70,24 @@ it('answers 503 with Retry-After while Kafka is down and 2xx again once it is ba
   expect(down.status).toBe(503);
   expect(down.headers.get('retry-after')).toBe('7');
   expect(down.headers.get('content-type')).toContain('application/problem+json');
-  await waitUntil(async () => (await fetch(`${gateway?.url}/health/ready`)).status === 503, 15_000, 'not ready');
+  await waitUntil(
+    async () => (await fetch(`${gateway?.url}/health/ready`)).status === 503,
+    15_000,
+    'not ready',
+  );
 
   await startKafka({ port, dataDir });
   // Altinn retries the same event: it must go through once Kafka is back, on the same gateway process.
-  await waitUntil(async () => (await post(url, JSON.stringify(during))).status === 200, 60_000, 'a 2xx after recovery');
-  await waitUntil(async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200, 15_000, 'ready again');
+  await waitUntil(
+    async () => (await post(url, JSON.stringify(during))).status === 200,
+    60_000,
+    'a 2xx after recovery',
+  );
+  await waitUntil(
+    async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200,
+    15_000,
+    'ready again',
+  );
 
   const tail = await TopicTail.start(brokers, [TOPICS.events]);
   const after = event();

@@ -108,7 +108,9 @@ export class TopicTail {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.messages)) {
       if (Date.now() > deadline)
-        throw new Error(`TopicTail: condition not met within ${timeoutMs} ms; read ${this.messages.length} message(s)`);
+        throw new Error(
+          `TopicTail: condition not met within ${timeoutMs} ms; read ${this.messages.length} message(s)`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
     return this.messages;

@@ -14,7 +14,11 @@ describe('AsyncAPI document', () => {
     const errors = diagnostics.filter((d) => d.severity === 0);
     expect(errors.map((e) => `${e.path.join('.')}: ${e.message}`)).toEqual([]);
     expect(document).toBeDefined();
-    const addresses = document?.channels().all().map((c) => c.address()) ?? [];
+    const addresses =
+      document
+        ?.channels()
+        .all()
+        .map((c) => c.address()) ?? [];
     expect(addresses).toEqual(
       expect.arrayContaining([
         TOPICS.events,

@@ -28,7 +28,14 @@ const str = (description: string, extra: Json = {}): Json => ({ type: 'string', 
 function cloudEventHeaders(): Json {
   return {
     type: 'object',
-    required: [HEADERS.specversion, HEADERS.id, HEADERS.source, HEADERS.type, HEADERS.typeKnown, HEADERS.kind],
+    required: [
+      HEADERS.specversion,
+      HEADERS.id,
+      HEADERS.source,
+      HEADERS.type,
+      HEADERS.typeKnown,
+      HEADERS.kind,
+    ],
     properties: {
       [HEADERS.specversion]: str('CloudEvents spec version.', { const: '1.0' }),
       [HEADERS.id]: str('Event id; (source, id) identifies an event.'),
@@ -108,7 +115,8 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
     quarantine: {
       address: TOPICS.quarantine,
       title: 'Quarantined requests',
-      description: 'Request bodies the gateway refused (400), exactly as received, with the violations in headers.',
+      description:
+        'Request bodies the gateway refused (400), exactly as received, with the violations in headers.',
       messages: { quarantined: { $ref: '#/components/messages/Quarantined' } },
     },
   };
@@ -166,7 +174,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       title: 'broker-events topics',
       version,
       description:
-        'Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer\'s retry and dead-letter topics. Generated from libs/contracts; do not edit by hand.',
+        "Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer's retry and dead-letter topics. Generated from libs/contracts; do not edit by hand.",
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',

@@ -5,7 +5,9 @@ import { asyncApiDocument } from './asyncapi';
 import { BUILT_IN_CONSUMERS } from './consumers';
 
 export function renderAsyncApi(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8')) as {
+    version: string;
+  };
   return (
     '# Generated from libs/contracts by `npm run asyncapi`. Do not edit by hand.\n' +
     stringify(asyncApiDocument(BUILT_IN_CONSUMERS, pkg.version), { lineWidth: 0 })

@@ -11,7 +11,11 @@ const topic = process.env['TOPIC'] ?? 'altinn.broker.events.v1';
 
 async function main(): Promise<void> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -25,7 +29,11 @@ async function main(): Promise<void> {
         return;
       }
       producer
-        .send({ topic, acks: -1, messages: [{ key: event.resourceinstance ?? event.id ?? null, value: Buffer.concat(chunks) }] })
+        .send({
+          topic,
+          acks: -1,
+          messages: [{ key: event.resourceinstance ?? event.id ?? null, value: Buffer.concat(chunks) }],
+        })
         .then(
           () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"published"}'),
           () => res.writeHead(503).end(),

@@ -12,7 +12,16 @@ import { join } from 'node:path';
 import { TOPICS } from '@broker-events/contracts';
 import { startKafka, stopKafka } from '@broker-events/kafka-local';
 import { createKafka, ensureTopics } from '@broker-events/messaging';
-import { type LoadResult, REPO_ROOT, drive, machine, spawnProcess, table, waitForHttp, writeResults } from './support';
+import {
+  type LoadResult,
+  REPO_ROOT,
+  drive,
+  machine,
+  spawnProcess,
+  table,
+  waitForHttp,
+  writeResults,
+} from './support';
 
 const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
 const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
@@ -61,15 +70,36 @@ async function main(): Promise<void> {
   const results: LoadResult[] = [];
   const runs = async (label: string, url: string): Promise<void> => {
     await drive({ label: `${label} warm-up`, url, connections, durationS: 3, body });
-    results.push(await drive({ label: `${label} max (${connections} connections)`, url, connections, durationS: seconds, body }));
-    results.push(await drive({ label: `${label} fixed ${rate}/s`, url, connections: 50, durationS: seconds, rate, body }));
+    results.push(
+      await drive({
+        label: `${label} max (${connections} connections)`,
+        url,
+        connections,
+        durationS: seconds,
+        body,
+      }),
+    );
+    results.push(
+      await drive({
+        label: `${label} fixed ${rate}/s`,
+        url,
+        connections: 50,
+        durationS: seconds,
+        rate,
+        body,
+      }),
+    );
   };
 
-  const baseline = spawnProcess(process.execPath, [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(__dirname, 'baseline-server.ts')], {
-    KAFKA_BROKERS: brokers,
-    PORT: '18081',
-    TOPIC: TOPICS.events,
-  });
+  const baseline = spawnProcess(
+    process.execPath,
+    [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(__dirname, 'baseline-server.ts')],
+    {
+      KAFKA_BROKERS: brokers,
+      PORT: '18081',
+      TOPIC: TOPICS.events,
+    },
+  );
   try {
     await waitForHttp('http://127.0.0.1:18081/', 30_000, baseline).catch(async () => {
       // The baseline answers 400 to GET; any answer means it listens.
@@ -101,7 +131,8 @@ async function main(): Promise<void> {
   }
 
   const max = (label: string) => results.find((r) => r.label.startsWith(label) && r.label.includes('max'));
-  const fixed = (label: string) => results.find((r) => r.label.startsWith(label) && r.label.includes('fixed'));
+  const fixed = (label: string) =>
+    results.find((r) => r.label.startsWith(label) && r.label.includes('fixed'));
   const ratio = Math.round(((max('gateway')?.rps ?? 0) / (max('baseline')?.rps ?? 1)) * 100) / 100;
   const summary = {
     benchmark: 'gateway',

@@ -52,7 +52,8 @@ export async function waitForHttp(url: string, timeoutMs: number, proc?: Spawned
       // not yet
     }
     if (proc && proc.child.exitCode !== null) throw new Error(`process exited:\n${proc.output()}`);
-    if (Date.now() > deadline) throw new Error(`${url} not up after ${timeoutMs} ms\n${proc?.output() ?? ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} not up after ${timeoutMs} ms\n${proc?.output() ?? ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -112,9 +113,13 @@ export function writeResults(name: string, data: unknown, markdown: string): str
 }
 
 export function table(rows: LoadResult[]): string {
-  const head = '| run | events/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
+  const head =
+    '| run | events/s | p50 ms | p90 ms | p99 ms | max ms | non-2xx | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
   return [
     head,
-    ...rows.map((r) => `| ${r.label} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.rps} | ${r.p50} | ${r.p90} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} |`,
+    ),
   ].join('\n');
 }

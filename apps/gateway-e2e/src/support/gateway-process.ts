@@ -29,11 +29,21 @@ export async function freePort(): Promise<number> {
 }
 
 /** Runs the built gateway (`nx build gateway` first) as its own process, as it runs in production. */
-export async function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
-  if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: run "npx nx build gateway" first`);
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<GatewayProcess> {
+  if (!existsSync(GATEWAY_MAIN))
+    throw new Error(`${GATEWAY_MAIN} is missing: run "npx nx build gateway" first`);
   const port = Number(env['PORT'] ?? (await freePort()));
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      KAFKAJS_NO_PARTITIONER_WARNING: '1',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -69,7 +79,9 @@ export async function startGatewayProcess(env: Record<string, string>, timeoutMs
 }
 
 /** Runs the gateway with `env` and returns how it exited and what it printed (for start-up failures). */
-export async function runGatewayToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runGatewayToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [GATEWAY_MAIN], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,14 +93,24 @@ export async function runGatewayToExit(env: Record<string, string>): Promise<{ c
   return { code, output: out };
 }
 
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
-export function post(url: string, body: string | Buffer, contentType = 'application/json', headers: Record<string, string> = {}): Promise<Response> {
+export function post(
+  url: string,
+  body: string | Buffer,
+  contentType = 'application/json',
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
 }

@@ -19,7 +19,11 @@ export class AppModule {
       controllers: [WebhookController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        { provide: GatewayMetrics, useFactory: (registry: Registry) => new GatewayMetrics(registry), inject: [Registry] },
+        {
+          provide: GatewayMetrics,
+          useFactory: (registry: Registry) => new GatewayMetrics(registry),
+          inject: [Registry],
+        },
         {
           provide: DEDUP_STORE,
           useFactory: (log: AppLogger): DedupStore =>

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { type RequestListener, createServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
@@ -11,7 +12,10 @@ import type { DedupStore } from './webhook/dedup.store';
 import { configureWebhookHttp } from './webhook/webhook-http';
 
 /** Builds the gateway application (not yet listening). */
-export async function createGateway(config: GatewayConfig, logger: AppLogger): Promise<NestFastifyApplication> {
+export async function createGateway(
+  config: GatewayConfig,
+  logger: AppLogger,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: config.TRUSTED_PROXY_HOPS > 0 ? config.TRUSTED_PROXY_HOPS : false,
@@ -19,7 +23,17 @@ export async function createGateway(config: GatewayConfig, logger: AppLogger): P
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     keepAliveTimeout: 65_000,
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Node checks request deadlines every connectionsCheckingInterval (30 s by default): check every second
+    // so a slow client is answered 408 close to REQUEST_TIMEOUT_MS.
+    serverFactory: (handler: RequestListener) =>
+      createServer(
+        {
+          requestTimeout: config.REQUEST_TIMEOUT_MS,
+          headersTimeout: Math.min(config.REQUEST_TIMEOUT_MS, 60_000),
+          connectionsCheckingInterval: 1000,
+        },
+        handler,
+      ),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     bodyParser: false,
@@ -27,25 +41,43 @@ export async function createGateway(config: GatewayConfig, logger: AppLogger): P
     abortOnError: false,
   });
   configureWebhookHttp(app.getHttpAdapter().getInstance(), config, app.get(GatewayMetrics), logger);
-  app.enableShutdownHooks();
   return app;
 }
 
 /** Starts listening and logs the (redacted) configuration. */
-export async function startGateway(config: GatewayConfig, logger: AppLogger): Promise<NestFastifyApplication> {
+export async function startGateway(
+  config: GatewayConfig,
+  logger: AppLogger,
+): Promise<NestFastifyApplication> {
   const app = await createGateway(config, logger);
   const dedup = app.get<DedupStore>(DEDUP_STORE);
   const health = app.get(HealthRegistry);
-  const beginShutdown = (): void => {
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and Kafka writes');
     health.markShuttingDown();
     // In-flight requests and publishes get the grace period; then the process goes regardless.
     setTimeout(() => {
       logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'graceful shutdown took too long; exiting');
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS).unref();
+    // app.close() stops the HTTP server (waiting for in-flight requests), then runs the shutdown hooks
+    // that flush and disconnect the Kafka producer.
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: String(error) }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', beginShutdown);
-  process.once('SIGINT', beginShutdown);
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   await app.listen(config.PORT, config.HOST);
   logger.info(
     { config: redactConfig(gatewayConfigSchema, config), dedup: dedup.kind, port: config.PORT },

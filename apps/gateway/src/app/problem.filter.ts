@@ -31,12 +31,18 @@ export class ProblemFilter implements ExceptionFilter {
       this.metrics.requests.inc({ outcome: 'too_large', type: '' });
       problem = problems.tooLarge(this.config.BODY_LIMIT_BYTES);
     } else if (status >= 500) {
-      this.logger.error({ err: exception instanceof Error ? exception.message : String(exception) }, 'unhandled error');
+      this.logger.error(
+        { err: exception instanceof Error ? exception.message : String(exception) },
+        'unhandled error',
+      );
       problem = { type: 'about:blank', title: 'Internal Server Error', status: 500 };
     } else {
       problem = { type: 'about:blank', title: httpTitles[status] ?? 'Bad Request', status };
     }
-    void reply.code(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    void reply
+      .code(problem.status)
+      .header('Content-Type', PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(problem));
   }
 }
 

@@ -29,7 +29,11 @@ const schema = {
 
 describe('loadConfig', () => {
   it('parses a complete env record into typed values and applies defaults', () => {
-    const cfg = loadConfig('test', schema, { BROKERS: 'a:1, b:2,', TOKENS: 'abcdefgh,ijklmnop', DEBUG: 'yes' });
+    const cfg = loadConfig('test', schema, {
+      BROKERS: 'a:1, b:2,',
+      TOKENS: 'abcdefgh,ijklmnop',
+      DEBUG: 'yes',
+    });
     expect(cfg).toEqual({
       PORT: 8080,
       BROKERS: ['a:1', 'b:2'],
@@ -69,7 +73,9 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty string as unset', () => {
-    expect(() => loadConfig('t', schema, { BROKERS: '', TOKENS: 'abcdefgh' })).toThrow(/BROKERS: is required/);
+    expect(() => loadConfig('t', schema, { BROKERS: '', TOKENS: 'abcdefgh' })).toThrow(
+      /BROKERS: is required/,
+    );
   });
 
   it('enforces integer bounds', () => {
@@ -84,8 +90,18 @@ describe('schema documentation', () => {
     const docs = describeSchema(schema);
     expect(docs.find((d) => d.name === 'PORT')).toMatchObject({ required: false, default: '8080' });
     expect(docs.find((d) => d.name === 'BROKERS')).toMatchObject({ required: true });
-    expect(schemaMarkdownTable(schema)).toContain('| `TOKENS` | comma-separated list, secret | required | tokens |');
-    const cfg = loadConfig('t', schema, { BROKERS: 'a', TOKENS: 'abcdefgh', REDIS_URL: 'redis://:pw@h:6379' });
-    expect(redactConfig(schema, cfg)).toMatchObject({ TOKENS: '[redacted]', REDIS_URL: '[redacted]', PORT: 8080 });
+    expect(schemaMarkdownTable(schema)).toContain(
+      '| `TOKENS` | comma-separated list, secret | required | tokens |',
+    );
+    const cfg = loadConfig('t', schema, {
+      BROKERS: 'a',
+      TOKENS: 'abcdefgh',
+      REDIS_URL: 'redis://:pw@h:6379',
+    });
+    expect(redactConfig(schema, cfg)).toMatchObject({
+      TOKENS: '[redacted]',
+      REDIS_URL: '[redacted]',
+      PORT: 8080,
+    });
   });
 });

@@ -15,7 +15,8 @@ export class ConfigError extends Error {
     readonly problems: ConfigProblem[],
   ) {
     super(
-      `Invalid configuration for ${app}:\n` + problems.map((p) => `  - ${p.variable}: ${p.reason}`).join('\n'),
+      `Invalid configuration for ${app}:\n` +
+        problems.map((p) => `  - ${p.variable}: ${p.reason}`).join('\n'),
     );
     this.name = 'ConfigError';
   }
@@ -78,7 +79,8 @@ export const int = (opts: CommonOpts<number> & { min?: number; max?: number }) =
       if (!/^-?\d+$/.test(raw.trim())) return { ok: false, reason: `must be a whole number, got "${raw}"` };
       const n = Number(raw.trim());
       if (!Number.isSafeInteger(n)) return { ok: false, reason: 'is out of range' };
-      if (opts.min !== undefined && n < opts.min) return { ok: false, reason: `must be at least ${opts.min}` };
+      if (opts.min !== undefined && n < opts.min)
+        return { ok: false, reason: `must be at least ${opts.min}` };
       if (opts.max !== undefined && n > opts.max) return { ok: false, reason: `must be at most ${opts.max}` };
       return { ok: true, value: n };
     },
@@ -150,7 +152,9 @@ export const url = (opts: CommonOpts<string> & { protocols?: string[] }) =>
   );
 
 export type Schema = Record<string, VarSpec<unknown>>;
-export type ConfigOf<S extends Schema> = { readonly [K in keyof S]: S[K] extends VarSpec<infer T> ? T : never };
+export type ConfigOf<S extends Schema> = {
+  readonly [K in keyof S]: S[K] extends VarSpec<infer T> ? T : never;
+};
 
 export type EnvRecord = Record<string, string | undefined>;
 

@@ -442,16 +442,3 @@ describe('accessors', () => {
     expect(eventRole(event)).toBeUndefined();
   });
 });
-
-describe('speed', () => {
-  it('parses a webhook body in well under 200 µs (the budget for 5000 requests/s on one core)', () => {
-    const raw = loadSample('current-published-recipient').raw;
-    const iterations = 20_000;
-    for (let i = 0; i < 2_000; i++) parseCloudEvent(JSON.parse(raw));
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) parseCloudEvent(JSON.parse(raw));
-    const microseconds = Number(process.hrtime.bigint() - start) / 1000 / iterations;
-    // Measured around 8-11 µs per JSON.parse + parse on a laptop-class core; the bound leaves room for slow CI.
-    expect(microseconds).toBeLessThan(200);
-  });
-});

@@ -19,7 +19,16 @@ export function createLogger(service: string, level: LogLevel, destination?: Des
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ['token', '*.token', 'password', '*.password', 'authorization', '*.authorization', 'url', '*.url'],
+        paths: [
+          'token',
+          '*.token',
+          'password',
+          '*.password',
+          'authorization',
+          '*.authorization',
+          'url',
+          '*.url',
+        ],
         censor: '[redacted]',
       },
     },

@@ -24,7 +24,9 @@ class OperationsController {
   }
 
   @Get('health/ready')
-  async ready(@Res({ passthrough: true }) reply: StatusReply): Promise<{ status: string; checks: Record<string, boolean> }> {
+  async ready(
+    @Res({ passthrough: true }) reply: StatusReply,
+  ): Promise<{ status: string; checks: Record<string, boolean> }> {
     const { ready, checks } = await this.health.readiness();
     reply.status(ready ? 200 : 503);
     return { status: ready ? 'ready' : 'not ready', checks };

@@ -1,4 +1,16 @@
-import { type ConfigOf, ConfigError, bool, int, list, loadConfig, oneOf, optional, url, str, type EnvRecord } from '@broker-events/config';
+import {
+  type ConfigOf,
+  ConfigError,
+  bool,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  optional,
+  url,
+  str,
+  type EnvRecord,
+} from '@broker-events/config';
 import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
 import { isIP } from 'node:net';
@@ -48,7 +60,11 @@ export const gatewayConfigSchema = {
     default: 30000,
     min: 1000,
   }),
-  BATCH_MAX_EVENTS: int({ doc: 'Most events accepted in one `application/cloudevents-batch+json` request.', default: 100, min: 1 }),
+  BATCH_MAX_EVENTS: int({
+    doc: 'Most events accepted in one `application/cloudevents-batch+json` request.',
+    default: 100,
+    min: 1,
+  }),
   ...kafkaConfigSchema,
   KAFKA_CLIENT_ID: str({ doc: 'Kafka client id.', default: 'broker-events-gateway' }),
   KAFKA_CREATE_TOPICS: bool({
@@ -56,7 +72,11 @@ export const gatewayConfigSchema = {
     default: true,
   }),
   KAFKA_TOPIC_PARTITIONS: int({ doc: 'Partitions for topics the gateway creates.', default: 6, min: 1 }),
-  KAFKA_TOPIC_REPLICATION_FACTOR: int({ doc: 'Replication factor for topics the gateway creates.', default: 1, min: 1 }),
+  KAFKA_TOPIC_REPLICATION_FACTOR: int({
+    doc: 'Replication factor for topics the gateway creates.',
+    default: 1,
+    min: 1,
+  }),
   PUBLISH_TIMEOUT_MS: int({
     doc: 'Deadline for Kafka to acknowledge a write (acks=all); past it the request is answered 503. Altinn gives up on a request after 45 s.',
     default: 10000,
@@ -64,19 +84,36 @@ export const gatewayConfigSchema = {
     max: 40000,
   }),
   PUBLISH_MAX_BATCH: int({ doc: 'Most records coalesced into one produce request.', default: 1000, min: 1 }),
-  PUBLISH_LINGER_MS: int({ doc: 'Extra time to wait for more records before a produce request (0 = none).', default: 0, min: 0, max: 1000 }),
+  PUBLISH_LINGER_MS: int({
+    doc: 'Extra time to wait for more records before a produce request (0 = none).',
+    default: 0,
+    min: 0,
+    max: 1000,
+  }),
   RETRY_AFTER_SECONDS: int({ doc: '`Retry-After` sent with 503 answers.', default: 10, min: 1 }),
   DEDUP_WINDOW_SECONDS: int({
     doc: 'How long a (source, id) pair is remembered to answer duplicates without a second publish. Altinn retries for about 1.5 days.',
     default: 172800,
     min: 0,
   }),
-  DEDUP_MEMORY_MAX_ENTRIES: int({ doc: 'Size bound of the in-memory duplicate window (used when REDIS_URL is unset).', default: 200000, min: 1 }),
+  DEDUP_MEMORY_MAX_ENTRIES: int({
+    doc: 'Size bound of the in-memory duplicate window (used when REDIS_URL is unset).',
+    default: 200000,
+    min: 1,
+  }),
   REDIS_URL: optional(
-    url({ doc: 'Redis for a duplicate window shared by all replicas, e.g. `redis://127.0.0.1:6379/0`.', secret: true, protocols: ['redis', 'rediss'] }),
+    url({
+      doc: 'Redis for a duplicate window shared by all replicas, e.g. `redis://127.0.0.1:6379/0`.',
+      secret: true,
+      protocols: ['redis', 'rediss'],
+    }),
   ),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
-  SHUTDOWN_GRACE_MS: int({ doc: 'How long a graceful shutdown waits for in-flight requests and publishes.', default: 20000, min: 0 }),
+  SHUTDOWN_GRACE_MS: int({
+    doc: 'How long a graceful shutdown waits for in-flight requests and publishes.',
+    default: 20000,
+    min: 0,
+  }),
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;

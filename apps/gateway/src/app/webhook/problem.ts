@@ -49,5 +49,10 @@ export const problems = {
     detail: 'The gateway is shutting down; retry later.',
   }),
   methodNotAllowed: (): Problem => ({ type: 'about:blank', title: 'Method Not Allowed', status: 405 }),
-  badRequest: (detail: string): Problem => ({ type: 'about:blank', title: 'Bad Request', status: 400, detail }),
+  badRequest: (detail: string): Problem => ({
+    type: 'about:blank',
+    title: 'Bad Request',
+    status: 400,
+    detail,
+  }),
 };

@@ -36,7 +36,10 @@ describe('WebhookAuthenticator', () => {
   });
 
   it('checks sources against CIDRs and single addresses, including IPv4-mapped IPv6', () => {
-    const auth = new WebhookAuthenticator([A], ['20.100.24.41/32', '10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
+    const auth = new WebhookAuthenticator(
+      [A],
+      ['20.100.24.41/32', '10.0.0.0/8', '2001:db8::/32', '192.0.2.7'],
+    );
     expect(auth.sourceAllowed('20.100.24.41')).toBe(true);
     expect(auth.sourceAllowed('20.100.24.42')).toBe(false);
     expect(auth.sourceAllowed('10.200.1.1')).toBe(true);

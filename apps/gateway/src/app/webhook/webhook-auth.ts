@@ -76,5 +76,7 @@ function digest(s: string): Buffer {
 export function redactWebhookUrl(rawUrl: string): string {
   const { webhook } = WebhookAuthenticator.tokenFromUrl(rawUrl);
   if (!webhook) return rawUrl.split('?')[0];
-  return rawUrl.startsWith(WEBHOOK_PATH + '/') ? `${WEBHOOK_PATH}/[redacted]` : `${WEBHOOK_PATH}?code=[redacted]`;
+  return rawUrl.startsWith(WEBHOOK_PATH + '/')
+    ? `${WEBHOOK_PATH}/[redacted]`
+    : `${WEBHOOK_PATH}?code=[redacted]`;
 }

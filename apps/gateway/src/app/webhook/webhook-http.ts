@@ -26,7 +26,8 @@ export function configureWebhookHttp(
   fastify.addContentTypeParser(
     ACCEPTED_MEDIA_TYPES,
     { parseAs: 'buffer', bodyLimit: config.BODY_LIMIT_BYTES },
-    (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) => done(null, body),
+    (_req: FastifyRequest, body: Buffer, done: (err: Error | null, body?: Buffer) => void) =>
+      done(null, body),
   );
 
   fastify.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
@@ -39,7 +40,8 @@ export function configureWebhookHttp(
       metrics.requests.inc({ outcome, type: '' });
       return replyProblem(reply, problems.unauthorized());
     }
-    if (req.method !== 'POST') return replyProblem(reply.header('Allow', 'POST'), problems.methodNotAllowed());
+    if (req.method !== 'POST')
+      return replyProblem(reply.header('Allow', 'POST'), problems.methodNotAllowed());
     return undefined;
   });
 
@@ -62,5 +64,8 @@ export function configureWebhookHttp(
 }
 
 function replyProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.code(problem.status).header('Content-Type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  return reply
+    .code(problem.status)
+    .header('Content-Type', PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem));
 }

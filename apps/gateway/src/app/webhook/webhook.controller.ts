@@ -21,13 +21,21 @@ export class WebhookController {
 
   @Post(':token')
   @HttpCode(200)
-  async withPathToken(@Body() body: Buffer, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async withPathToken(
+    @Body() body: Buffer,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     await this.receive(body, req, reply);
   }
 
   @Post()
   @HttpCode(200)
-  async withQueryToken(@Body() body: Buffer, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async withQueryToken(
+    @Body() body: Buffer,
+    @Req() req: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     await this.receive(body, req, reply);
   }
 

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type AltinnCloudEvent,
+  eventTypeInfo,
   type Violation,
   fileTransferId,
   parseCloudEvent,
@@ -33,9 +34,17 @@ export type DeliveryResult =
   | { kind: 'invalid'; violations: Violation[]; type: string }
   | { kind: 'kafka-unavailable'; type: string };
 
+/**
+ * Metric label for a type: known types by name, every other well-formed Broker type as `unknown`, so a
+ * sender cannot grow the label set without bound.
+ */
+export function metricType(canonicalType: string): string {
+  return eventTypeInfo(canonicalType) ? canonicalType : 'unknown';
+}
+
 /** The `type` label of a request: the canonical type of a single event, `batch` for a batch, '' when unknown. */
 function typeLabel(events: Accepted[]): string {
-  if (events.length === 1) return events[0].canonicalType;
+  if (events.length === 1) return metricType(events[0].canonicalType);
   return events.length > 1 ? 'batch' : '';
 }
 
@@ -70,8 +79,11 @@ export class WebhookService {
     const handshakes = events.filter((e) => e.handshake);
     for (const h of handshakes) {
       this.metrics.handshakes.inc();
-      this.metrics.events.inc({ outcome: 'handshake', type: h.canonicalType });
-      this.logger.info({ eventId: h.event.id, source: h.event.source }, 'subscription validation handshake answered');
+      this.metrics.events.inc({ outcome: 'handshake', type: metricType(h.canonicalType) });
+      this.logger.info(
+        { eventId: h.event.id, source: h.event.source },
+        'subscription validation handshake answered',
+      );
     }
     const toPublish = events.filter((e) => !e.handshake);
     if (toPublish.length === 0) return { kind: 'handshake', type: typeLabel(events) };
@@ -106,7 +118,8 @@ export class WebhookService {
         { err: String(error), eventIds: toPublish.map((e) => e.event.id) },
         'Kafka did not acknowledge; answering 503',
       );
-      for (const e of toPublish) this.metrics.events.inc({ outcome: 'kafka_unavailable', type: e.canonicalType });
+      for (const e of toPublish)
+        this.metrics.events.inc({ outcome: 'kafka_unavailable', type: metricType(e.canonicalType) });
       return { kind: 'kafka-unavailable', type: typeLabel(events) };
     } finally {
       for (const f of fresh) if (this.inFlight.get(f.key) === write) this.inFlight.delete(f.key);
@@ -115,7 +128,7 @@ export class WebhookService {
 
     if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
     for (const { accepted } of fresh) {
-      this.metrics.events.inc({ outcome: 'published', type: accepted.canonicalType });
+      this.metrics.events.inc({ outcome: 'published', type: metricType(accepted.canonicalType) });
       this.logger.info(
         {
           eventId: accepted.event.id,
@@ -128,9 +141,13 @@ export class WebhookService {
     if (duplicates > 0) {
       for (const [i, accepted] of toPublish.entries()) {
         if (!fresh.some((f) => f.key === keys[i])) {
-          this.metrics.events.inc({ outcome: 'duplicate', type: accepted.canonicalType });
+          this.metrics.events.inc({ outcome: 'duplicate', type: metricType(accepted.canonicalType) });
           this.logger.info(
-            { eventId: accepted.event.id, type: accepted.canonicalType, fileTransferId: fileTransferId(accepted.event) },
+            {
+              eventId: accepted.event.id,
+              type: accepted.canonicalType,
+              fileTransferId: fileTransferId(accepted.event),
+            },
             'duplicate event answered without a second publish',
           );
         }
@@ -145,7 +162,9 @@ export class WebhookService {
     };
   }
 
-  private parse(delivery: Delivery): { ok: true; events: Accepted[] } | { ok: false; violations: Violation[] } {
+  private parse(
+    delivery: Delivery,
+  ): { ok: true; events: Accepted[] } | { ok: false; violations: Violation[] } {
     if (!isUtf8(delivery.body)) {
       return { ok: false, violations: [{ path: '', reason: 'body is not valid UTF-8' }] };
     }
@@ -153,17 +172,22 @@ export class WebhookService {
     try {
       json = JSON.parse(delivery.body.toString('utf8'));
     } catch (e) {
-      const reason = e instanceof RangeError ? 'JSON nested too deeply' : `malformed JSON: ${(e as Error).message}`;
+      const reason =
+        e instanceof RangeError ? 'JSON nested too deeply' : `malformed JSON: ${(e as Error).message}`;
       return { ok: false, violations: [{ path: '', reason: reason.slice(0, 300) }] };
     }
     const batch = delivery.mediaType === BATCH_CONTENT_TYPE;
     if (batch) {
-      if (!Array.isArray(json)) return { ok: false, violations: [{ path: '', reason: 'a batch must be a JSON array' }] };
-      if (json.length === 0) return { ok: false, violations: [{ path: '', reason: 'a batch must not be empty' }] };
+      if (!Array.isArray(json))
+        return { ok: false, violations: [{ path: '', reason: 'a batch must be a JSON array' }] };
+      if (json.length === 0)
+        return { ok: false, violations: [{ path: '', reason: 'a batch must not be empty' }] };
       if (json.length > this.config.BATCH_MAX_EVENTS)
         return {
           ok: false,
-          violations: [{ path: '', reason: `a batch may hold at most ${this.config.BATCH_MAX_EVENTS} events` }],
+          violations: [
+            { path: '', reason: `a batch may hold at most ${this.config.BATCH_MAX_EVENTS} events` },
+          ],
         };
     }
     const items: unknown[] = batch ? (json as unknown[]) : [json];
@@ -171,7 +195,8 @@ export class WebhookService {
     const violations: Violation[] = [];
     items.forEach((item, i) => {
       const r = parseCloudEvent(item);
-      if (r.ok) events.push({ event: r.event, canonicalType: r.canonicalType, handshake: r.kind === 'handshake' });
+      if (r.ok)
+        events.push({ event: r.event, canonicalType: r.canonicalType, handshake: r.kind === 'handshake' });
       else
         for (const v of r.violations)
           violations.push(batch ? { path: v.path ? `[${i}].${v.path}` : `[${i}]`, reason: v.reason } : v);
@@ -193,7 +218,10 @@ export class WebhookService {
       return { kind: 'kafka-unavailable', type: '' };
     }
     this.metrics.quarantined.inc();
-    this.logger.info({ violations: violations.slice(0, 20), bytes: delivery.body.length }, 'invalid body quarantined');
+    this.logger.info(
+      { violations: violations.slice(0, 20), bytes: delivery.body.length },
+      'invalid body quarantined',
+    );
     return { kind: 'invalid', violations, type: '' };
   }
 }
