@@ -9,7 +9,10 @@ function appProjects(): string[] {
   return readdirSync(dir)
     .filter((name) => {
       try {
-        const project = JSON.parse(readFileSync(join(dir, name, 'project.json'), 'utf8')) as { name?: string; tags?: string[] };
+        const project = JSON.parse(readFileSync(join(dir, name, 'project.json'), 'utf8')) as {
+          name?: string;
+          tags?: string[];
+        };
         return project.tags?.includes('type:app') === true;
       } catch {
         return false;
@@ -25,11 +28,15 @@ describe('apps.ts', () => {
 
   it('scales exactly the Kafka consumers (told apart by their config schema) with KEDA', () => {
     for (const app of APPS) expect([app.name, app.scaling === 'keda']).toEqual([app.name, isConsumer(app)]);
-    for (const c of CONSUMERS) expect(Object.keys(c.schema)).toEqual(expect.arrayContaining(['CONSUMER_NAME', 'CONSUMER_TOPICS', 'PORT']));
+    for (const c of CONSUMERS)
+      expect(Object.keys(c.schema)).toEqual(
+        expect.arrayContaining(['CONSUMER_NAME', 'CONSUMER_TOPICS', 'PORT']),
+      );
   });
 
   it('names only optional schema variables as required in the cluster', () => {
     for (const app of APPS)
-      for (const v of app.requiredInCluster ?? []) expect([app.name, v, app.schema[v]?.required]).toEqual([app.name, v, false]);
+      for (const v of app.requiredInCluster ?? [])
+        expect([app.name, v, app.schema[v]?.required]).toEqual([app.name, v, false]);
   });
 });

@@ -43,9 +43,27 @@ export interface DeployedApp {
 }
 
 export const APPS: readonly DeployedApp[] = [
-  { name: 'gateway', schema: gatewayConfigSchema, load: loadGatewayConfig, publicPath: WEBHOOK_PATH, scaling: 'hpa' },
-  { name: 'archive', schema: archiveConfigSchema, load: loadArchiveConfig, requiredInCluster: ['ARCHIVE_DATABASE_URL'], scaling: 'keda' },
-  { name: 'email', schema: emailConfigSchema, load: loadEmailConfig, requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'], scaling: 'keda' },
+  {
+    name: 'gateway',
+    schema: gatewayConfigSchema,
+    load: loadGatewayConfig,
+    publicPath: WEBHOOK_PATH,
+    scaling: 'hpa',
+  },
+  {
+    name: 'archive',
+    schema: archiveConfigSchema,
+    load: loadArchiveConfig,
+    requiredInCluster: ['ARCHIVE_DATABASE_URL'],
+    scaling: 'keda',
+  },
+  {
+    name: 'email',
+    schema: emailConfigSchema,
+    load: loadEmailConfig,
+    requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],
+    scaling: 'keda',
+  },
 ];
 
 /** A consumer app: its schema has the pipeline settings of libs/messaging (`pipelineConfigSchema`). */

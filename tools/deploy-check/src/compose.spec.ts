@@ -46,7 +46,10 @@ describe('docker/compose.yaml', () => {
   });
 
   it('has a service for every app, and no app service that is not one', () => {
-    const built = Object.entries(services).filter(([, s]) => s['build'] !== undefined).map(([n]) => n).sort();
+    const built = Object.entries(services)
+      .filter(([, s]) => s['build'] !== undefined)
+      .map(([n]) => n)
+      .sort();
     expect(built).toEqual(APPS.map((a) => a.name).sort());
   });
 
@@ -54,7 +57,8 @@ describe('docker/compose.yaml', () => {
     const s = services[name] ?? {};
     const env = serviceEnv(name);
     /** The values the app reads (its loader may wrap them, e.g. with compiled routes, so read them by schema). */
-    const config = (): Record<string, unknown> => loadConfig(name, app.schema, { ...IMAGE_ENV, ...env }) as Record<string, unknown>;
+    const config = (): Record<string, unknown> =>
+      loadConfig(name, app.schema, { ...IMAGE_ENV, ...env }) as Record<string, unknown>;
 
     it('is built from docker/Dockerfile with APP set to the project', () => {
       expect(at(s, 'build.context')).toBe('..');
@@ -80,13 +84,18 @@ describe('docker/compose.yaml', () => {
 
     it('reaches Kafka on an advertised listener and starts after Kafka is healthy', () => {
       const advertised = serviceEnv('kafka')['KAFKA_ADVERTISED_LISTENERS'] ?? '';
-      for (const broker of (env['KAFKA_BROKERS'] ?? '').split(',')) expect(advertised).toContain(`//${broker.trim()}`);
+      for (const broker of (env['KAFKA_BROKERS'] ?? '').split(','))
+        expect(advertised).toContain(`//${broker.trim()}`);
       expect(at(s, 'depends_on.kafka.condition')).toBe('service_healthy');
     });
 
     it('depends on (and uses the credentials of) every service its URLs point at', () => {
       for (const [variable, value] of Object.entries(env)) {
-        if (Object.hasOwn(services, value)) expect([variable, at(s, ['depends_on', value, 'condition'])]).toEqual([variable, 'service_healthy']);
+        if (Object.hasOwn(services, value))
+          expect([variable, at(s, ['depends_on', value, 'condition'])]).toEqual([
+            variable,
+            'service_healthy',
+          ]);
         let url: URL;
         try {
           url = new URL(value);
@@ -94,15 +103,18 @@ describe('docker/compose.yaml', () => {
           continue;
         }
         if (!Object.hasOwn(services, url.hostname)) continue;
-        expect([variable, at(s, ['depends_on', url.hostname, 'condition'])]).toEqual([variable, 'service_healthy']);
+        expect([variable, at(s, ['depends_on', url.hostname, 'condition'])]).toEqual([
+          variable,
+          'service_healthy',
+        ]);
         if (url.hostname === 'postgres') {
           const pg = serviceEnv('postgres');
-          expect([variable, decodeURIComponent(url.username), decodeURIComponent(url.password), url.pathname]).toEqual([
+          expect([
             variable,
-            pg['POSTGRES_USER'],
-            pg['POSTGRES_PASSWORD'],
-            `/${pg['POSTGRES_DB']}`,
-          ]);
+            decodeURIComponent(url.username),
+            decodeURIComponent(url.password),
+            url.pathname,
+          ]).toEqual([variable, pg['POSTGRES_USER'], pg['POSTGRES_PASSWORD'], `/${pg['POSTGRES_DB']}`]);
         }
       }
     });
@@ -119,7 +131,8 @@ describe('docker/compose.yaml', () => {
     it('keeps secrets out of the file: each secret variable comes from docker/.env', () => {
       const rawEnv = serviceEnvironment(at((raw as Obj)['services'], [name, 'environment']));
       for (const [variable, spec] of Object.entries(app.schema as Schema))
-        if (spec.secret && rawEnv[variable] !== undefined) expect([variable, rawEnv[variable]]).toEqual([variable, expect.stringMatching(/\$\{\w+/)]);
+        if (spec.secret && rawEnv[variable] !== undefined)
+          expect([variable, rawEnv[variable]]).toEqual([variable, expect.stringMatching(/\$\{\w+/)]);
     });
   });
 

@@ -8,14 +8,19 @@ const DOCKERFILE = join(DOCKER_DIR, 'Dockerfile');
 const text = readFileSync(DOCKERFILE, 'utf8');
 const { preamble, stages } = parseDockerfile(text);
 const runtime = stages[stages.length - 1];
-const args = (s: Stage, keyword: string): string[] => s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+const args = (s: Stage, keyword: string): string[] =>
+  s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 const COMPILERS = /\b(build-essential|gcc|g\+\+|clang|make|python3?|node-gyp)\b/;
 
 describe('docker/Dockerfile', () => {
   it('is multi-stage, and the runtime stage is a slim Node image', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    const nodeVersion = preamble.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_VERSION='))?.args.split('=')[1] ?? '';
-    expect(expandArgs(runtime.image, { NODE_VERSION: nodeVersion })).toMatch(/^node:20\.\d+(\.\d+)?-\w+-slim$/);
+    const nodeVersion =
+      preamble.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_VERSION='))?.args.split('=')[1] ??
+      '';
+    expect(expandArgs(runtime.image, { NODE_VERSION: nodeVersion })).toMatch(
+      /^node:20\.\d+(\.\d+)?-\w+-slim$/,
+    );
     // The Node major of every stage is the one the workspace runs on (package.json engines, .nvmrc-free).
     for (const s of stages) expect(expandArgs(s.image, { NODE_VERSION: nodeVersion })).toMatch(/^node:20\./);
   });
@@ -24,11 +29,21 @@ describe('docker/Dockerfile', () => {
     const copiedFrom = args(runtime, 'COPY')
       .map((a) => /--from=(\S+)/.exec(a)?.[1])
       .filter((s): s is string => s !== undefined);
-    const depsStage = stages.find((s) => s.name !== undefined && copiedFrom.includes(s.name) && args(s, 'RUN').some((r) => /npm ci\b.*--omit=dev/.test(r)));
+    const depsStage = stages.find(
+      (s) =>
+        s.name !== undefined &&
+        copiedFrom.includes(s.name) &&
+        args(s, 'RUN').some((r) => /npm ci\b.*--omit=dev/.test(r)),
+    );
     expect(depsStage).toBeDefined();
-    expect(args(runtime, 'COPY').some((a) => a.startsWith(`--from=${depsStage?.name} `) && a.includes('node_modules'))).toBe(true);
+    expect(
+      args(runtime, 'COPY').some(
+        (a) => a.startsWith(`--from=${depsStage?.name} `) && a.includes('node_modules'),
+      ),
+    ).toBe(true);
     // node_modules in the runtime come only from that stage (never from the build stage's dev install).
-    for (const a of args(runtime, 'COPY')) if (a.includes('node_modules')) expect(a).toContain(`--from=${depsStage?.name}`);
+    for (const a of args(runtime, 'COPY'))
+      if (a.includes('node_modules')) expect(a).toContain(`--from=${depsStage?.name}`);
   });
 
   it('has no compilers, package installs or npm at work in the runtime stage', () => {
@@ -63,17 +78,22 @@ describe('docker/Dockerfile', () => {
     expect(args(runtime, 'COPY').some((a) => a.includes('/dist/apps/${APP}/'))).toBe(true);
   });
 
-  it.each(APPS.map((a) => a.name))('%s: the webpack build emits what the Dockerfile copies (dist/apps/<app>, package.json + lock)', (name) => {
-    const webpack = readFileSync(join(REPO_ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
-    expect(webpack).toMatch(new RegExp(`join\\(__dirname, '../../dist/apps/${name}'\\)`));
-    expect(webpack).toMatch(/generatePackageJson:\s*true/);
-    expect(webpack).toMatch(/main:\s*'\.\/src\/main\.ts'/);
-  });
+  it.each(APPS.map((a) => a.name))(
+    '%s: the webpack build emits what the Dockerfile copies (dist/apps/<app>, package.json + lock)',
+    (name) => {
+      const webpack = readFileSync(join(REPO_ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
+      expect(webpack).toMatch(new RegExp(`join\\(__dirname, '../../dist/apps/${name}'\\)`));
+      expect(webpack).toMatch(/generatePackageJson:\s*true/);
+      expect(webpack).toMatch(/main:\s*'\.\/src\/main\.ts'/);
+    },
+  );
 
   it('keeps the build context small and secret-free (docker/Dockerfile.dockerignore)', () => {
     const ignore = join(DOCKER_DIR, 'Dockerfile.dockerignore');
     expect(existsSync(ignore)).toBe(true);
-    const lines = readFileSync(ignore, 'utf8').split(/\r?\n/).map((l) => l.trim());
+    const lines = readFileSync(ignore, 'utf8')
+      .split(/\r?\n/)
+      .map((l) => l.trim());
     for (const pattern of ['**/node_modules', 'dist', '.git', '**/.env']) expect(lines).toContain(pattern);
   });
 });

@@ -10,7 +10,13 @@ describe('HEALTH_PATHS are the endpoints every app serves', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ObservabilityModule.forRoot({ service: 'deploy-check', logger: createLogger('deploy-check', 'silent'), defaultMetrics: false })],
+      imports: [
+        ObservabilityModule.forRoot({
+          service: 'deploy-check',
+          logger: createLogger('deploy-check', 'silent'),
+          defaultMetrics: false,
+        }),
+      ],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     await app.init();

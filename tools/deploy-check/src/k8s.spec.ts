@@ -1,7 +1,16 @@
 import { type Schema, loadConfig } from '@broker-events/config';
 import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
 import { pipelineGroupId } from '@broker-events/messaging';
-import { APPS, CONSUMERS, type DeployedApp, HEALTH_PATHS, IMAGE_ENV, NODE_UID, RUNTIME_VARIABLES, isConsumer } from './apps';
+import {
+  APPS,
+  CONSUMERS,
+  type DeployedApp,
+  HEALTH_PATHS,
+  IMAGE_ENV,
+  NODE_UID,
+  RUNTIME_VARIABLES,
+  isConsumer,
+} from './apps';
 import { STRIMZI_API, KEDA_API, customResourceProblems } from './lib/crds';
 import { builtInSchemaProblems, hasBuiltInSchema } from './lib/k8s-schemas';
 import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-env';
@@ -11,11 +20,26 @@ import { overlayNames } from './lib/paths';
 import { type Obj, arr, at, isObj } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
-const OVERLAYS: Record<string, { namespace: string; podSecurity: 'restricted' | 'baseline'; altinnSourceCidrs: string[] }> = {
+const OVERLAYS: Record<
+  string,
+  { namespace: string; podSecurity: 'restricted' | 'baseline'; altinnSourceCidrs: string[] }
+> = {
   // Altinn Events pushes from one static address per environment (shared/altinn REFERENCE §1).
-  tt02: { namespace: 'broker-events-tt02', podSecurity: 'restricted', altinnSourceCidrs: ['20.100.24.41/32'] },
-  production: { namespace: 'broker-events', podSecurity: 'restricted', altinnSourceCidrs: ['20.100.46.139/32'] },
-  'own-kafka': { namespace: 'broker-events-dev', podSecurity: 'baseline', altinnSourceCidrs: ['20.100.24.41/32'] },
+  tt02: {
+    namespace: 'broker-events-tt02',
+    podSecurity: 'restricted',
+    altinnSourceCidrs: ['20.100.24.41/32'],
+  },
+  production: {
+    namespace: 'broker-events',
+    podSecurity: 'restricted',
+    altinnSourceCidrs: ['20.100.46.139/32'],
+  },
+  'own-kafka': {
+    namespace: 'broker-events-dev',
+    podSecurity: 'baseline',
+    altinnSourceCidrs: ['20.100.24.41/32'],
+  },
 };
 
 const overlays = overlayNames();
@@ -76,7 +100,9 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
   it('puts everything in its namespace, which enforces Pod Security', () => {
     const ns = find(objects, 'Namespace', expected.namespace);
     expect(at(ns, ['metadata', 'labels', 'pod-security.kubernetes.io/enforce'])).toBe(expected.podSecurity);
-    for (const o of objects) if (kindOf(o) !== 'Namespace') expect([idOf(o), at(o, 'metadata.namespace')]).toEqual([idOf(o), expected.namespace]);
+    for (const o of objects)
+      if (kindOf(o) !== 'Namespace')
+        expect([idOf(o), at(o, 'metadata.namespace')]).toEqual([idOf(o), expected.namespace]);
   });
 
   it('commits no secrets: no Secret objects, and every secret variable is read from a Secret', () => {
@@ -89,7 +115,11 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
   it('has a default-deny ingress NetworkPolicy', () => {
     const denyAll = ofKind(objects, 'NetworkPolicy').filter(
-      (p) => isObj(at(p, 'spec.podSelector')) && Object.keys(at(p, 'spec.podSelector') as Obj).length === 0 && arr(at(p, 'spec.policyTypes')).includes('Ingress') && at(p, 'spec.ingress') === undefined,
+      (p) =>
+        isObj(at(p, 'spec.podSelector')) &&
+        Object.keys(at(p, 'spec.podSelector') as Obj).length === 0 &&
+        arr(at(p, 'spec.policyTypes')).includes('Ingress') &&
+        at(p, 'spec.ingress') === undefined,
     );
     expect(denyAll).toHaveLength(1);
   });
@@ -103,18 +133,34 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     const port = (): number => Number(appEnv(app).config['PORT']);
     /** A probe/Service port (number or container port name) → container port number. */
     const containerPort = (p: unknown): number | undefined =>
-      typeof p === 'number' ? p : (arr(at(container, 'ports')).find((cp) => at(cp, 'name') === p) as Obj | undefined)?.['containerPort'] as number | undefined;
-    const autoscaledBy = [...ofKind(objects, 'HorizontalPodAutoscaler'), ...ofKind(objects, 'ScaledObject')].filter(
-      (a) => at(a, 'spec.scaleTargetRef.name') === name && (at(a, 'spec.scaleTargetRef.kind') ?? 'Deployment') === 'Deployment',
+      typeof p === 'number'
+        ? p
+        : ((arr(at(container, 'ports')).find((cp) => at(cp, 'name') === p) as Obj | undefined)?.[
+            'containerPort'
+          ] as number | undefined);
+    const autoscaledBy = [
+      ...ofKind(objects, 'HorizontalPodAutoscaler'),
+      ...ofKind(objects, 'ScaledObject'),
+    ].filter(
+      (a) =>
+        at(a, 'spec.scaleTargetRef.name') === name &&
+        (at(a, 'spec.scaleTargetRef.kind') ?? 'Deployment') === 'Deployment',
     );
 
     it('runs one container of the broker-events-<app> image, pinned to a tag', () => {
       expect(containers).toHaveLength(1);
       expect(at(container, 'name')).toBe(name);
-      expect(String(at(container, 'image'))).toMatch(new RegExp(`^[\\w.-]+(:\\d+)?/[\\w./-]+/broker-events-${name}(:[\\w.-]+|@sha256:[a-f0-9]{64})$`));
+      expect(String(at(container, 'image'))).toMatch(
+        new RegExp(`^[\\w.-]+(:\\d+)?/[\\w./-]+/broker-events-${name}(:[\\w.-]+|@sha256:[a-f0-9]{64})$`),
+      );
       expect(String(at(container, 'image'))).not.toMatch(/:latest$/);
       expect(at(deployment, 'spec.selector.matchLabels')).toEqual({ 'app.kubernetes.io/name': name });
-      for (const label of ['app.kubernetes.io/name', 'app.kubernetes.io/part-of', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'])
+      for (const label of [
+        'app.kubernetes.io/name',
+        'app.kubernetes.io/part-of',
+        'app.kubernetes.io/instance',
+        'app.kubernetes.io/component',
+      ])
         expect([label, isObj(podLabels) && typeof podLabels[label] === 'string']).toEqual([label, true]);
     });
 
@@ -135,7 +181,12 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
     it("environment satisfies the app's config schema; secrets come from Secrets", () => {
       const { env } = appEnv(app);
-      expect(envSchemaProblems(env, app.schema, { requiredInCluster: app.requiredInCluster, runtimeVariables: RUNTIME_VARIABLES })).toEqual([]);
+      expect(
+        envSchemaProblems(env, app.schema, {
+          requiredInCluster: app.requiredInCluster,
+          runtimeVariables: RUNTIME_VARIABLES,
+        }),
+      ).toEqual([]);
       expect(Object.keys(appEnv(app).config)).not.toHaveLength(0);
       // The app's own loader (cross-variable checks, JSON settings) on the full environment: Secret-backed
       // variables take the sample values of docker/.env.example, which compose.spec.ts proves valid.
@@ -173,11 +224,17 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         expect(kinds).toEqual([app.scaling === 'hpa' ? 'HorizontalPodAutoscaler' : 'ScaledObject']);
         expect(at(deployment, 'spec.replicas')).toBeUndefined(); // the autoscaler owns it; apply must not reset it
       }
-      expect(ofKind(objects, 'PodDisruptionBudget').filter((p) => selects(at(p, 'spec.selector'), podLabels)).map(idOf)).toHaveLength(1);
+      expect(
+        ofKind(objects, 'PodDisruptionBudget')
+          .filter((p) => selects(at(p, 'spec.selector'), podLabels))
+          .map(idOf),
+      ).toHaveLength(1);
     });
 
     it('accepts ingress only through a NetworkPolicy that names its port', () => {
-      const allowing = ofKind(objects, 'NetworkPolicy').filter((p) => selects(at(p, 'spec.podSelector'), podLabels) && arr(at(p, 'spec.ingress')).length > 0);
+      const allowing = ofKind(objects, 'NetworkPolicy').filter(
+        (p) => selects(at(p, 'spec.podSelector'), podLabels) && arr(at(p, 'spec.ingress')).length > 0,
+      );
       expect(allowing.length).toBeGreaterThan(0);
       for (const p of allowing)
         for (const rule of arr(at(p, 'spec.ingress')))
@@ -188,11 +245,15 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       const publicPath = app.publicPath;
       it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
         const ingresses = ofKind(objects, 'Ingress').filter((i) =>
-          arr(at(i, 'spec.rules')).some((r) => arr(at(r, 'http.paths')).some((p) => at(p, 'backend.service.name') === name)),
+          arr(at(i, 'spec.rules')).some((r) =>
+            arr(at(r, 'http.paths')).some((p) => at(p, 'backend.service.name') === name),
+          ),
         );
         expect(ingresses).toHaveLength(1);
         const ingress = ingresses[0];
-        expect(at(ingress, ['metadata', 'annotations', 'cert-manager.io/cluster-issuer'])).toEqual(expect.any(String));
+        expect(at(ingress, ['metadata', 'annotations', 'cert-manager.io/cluster-issuer'])).toEqual(
+          expect.any(String),
+        );
         const tlsHosts = arr(at(ingress, 'spec.tls')).flatMap((t) => arr(at(t, 'hosts')));
         for (const rule of arr(at(ingress, 'spec.rules'))) {
           expect(tlsHosts).toContain(at(rule, 'host'));
@@ -200,7 +261,11 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
             expect(at(p, 'path')).toBe(publicPath);
             expect(at(p, 'pathType')).toBe('Prefix');
             const service = find(objects, 'Service', String(at(p, 'backend.service.name')));
-            const sp = arr(at(service, 'spec.ports')).find((x) => at(x, 'name') === at(p, 'backend.service.port.name') || at(x, 'port') === at(p, 'backend.service.port.number'));
+            const sp = arr(at(service, 'spec.ports')).find(
+              (x) =>
+                at(x, 'name') === at(p, 'backend.service.port.name') ||
+                at(x, 'port') === at(p, 'backend.service.port.number'),
+            );
             expect(containerPort(at(sp, 'targetPort'))).toBe(port());
           }
         }
@@ -213,7 +278,9 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     if (isConsumer(app)) {
       it('scales with KEDA on the lag of its real consumer group, up to the partition count', () => {
         const { config } = appEnv(app);
-        const scaled = ofKind(objects, 'ScaledObject').filter((s) => at(s, 'spec.scaleTargetRef.name') === name);
+        const scaled = ofKind(objects, 'ScaledObject').filter(
+          (s) => at(s, 'spec.scaleTargetRef.name') === name,
+        );
         expect(scaled).toHaveLength(1);
         const triggers = arr(at(scaled[0], 'spec.triggers'));
         expect(triggers.length).toBeGreaterThan(0);
@@ -225,7 +292,9 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
           expect(String(at(t, 'metadata.bootstrapServers')).split(',')).toEqual(config['KAFKA_BROKERS']);
           expect(at(t, 'metadata.offsetResetPolicy')).toBe('earliest'); // the pipeline subscribes fromBeginning
           const topic = topics.find((k) => topicName(k) === at(t, 'metadata.topic'));
-          expect(Number(at(scaled[0], 'spec.maxReplicaCount'))).toBeLessThanOrEqual(Number(at(topic, 'spec.partitions')));
+          expect(Number(at(scaled[0], 'spec.maxReplicaCount'))).toBeLessThanOrEqual(
+            Number(at(topic, 'spec.partitions')),
+          );
         }
         expect(sourceTopics.slice().sort()).toEqual(triggers.map((t) => at(t, 'metadata.topic')).sort());
         expect(Number(at(scaled[0], 'spec.minReplicaCount'))).toBeGreaterThanOrEqual(1);
@@ -236,11 +305,19 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
   it('has a Strimzi KafkaTopic for every topic the code uses (events, quarantine, each retry and DLQ), and no other', () => {
     const consumerNames = CONSUMERS.map((c) => String(appEnv(c).config['CONSUMER_NAME']));
     expect(topics.map(topicName).sort()).toEqual(allTopics(consumerNames).sort());
-    for (const t of topics) expect([topicName(t), parseTopicName(topicName(t)) !== undefined]).toEqual([topicName(t), true]);
-    for (const c of CONSUMERS) for (const s of appEnv(c).config['CONSUMER_TOPICS'] as string[]) expect(topics.map(topicName)).toContain(s);
+    for (const t of topics)
+      expect([topicName(t), parseTopicName(topicName(t)) !== undefined]).toEqual([topicName(t), true]);
+    for (const c of CONSUMERS)
+      for (const s of appEnv(c).config['CONSUMER_TOPICS'] as string[])
+        expect(topics.map(topicName)).toContain(s);
     // Retry topics mirror the events topic's partitions, so a parked record can be re-read with the same parallelism.
-    const eventsPartitions = at(topics.find((t) => topicName(t) === TOPICS.events), 'spec.partitions');
-    for (const t of topics) if (parseTopicName(topicName(t))?.kind === 'retry') expect(at(t, 'spec.partitions')).toBe(eventsPartitions);
+    const eventsPartitions = at(
+      topics.find((t) => topicName(t) === TOPICS.events),
+      'spec.partitions',
+    );
+    for (const t of topics)
+      if (parseTopicName(topicName(t))?.kind === 'retry')
+        expect(at(t, 'spec.partitions')).toBe(eventsPartitions);
   });
 
   it('points every app, KEDA and every topic at the same Strimzi cluster', () => {
@@ -249,7 +326,12 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     const cluster = String([...clusters][0]);
     for (const app of APPS)
       for (const broker of appEnv(app).config['KAFKA_BROKERS'] as string[])
-        expect([app.name, broker]).toEqual([app.name, expect.stringMatching(new RegExp(`^${cluster}-kafka-bootstrap\\.[a-z0-9-]+\\.svc(\\.cluster\\.local)?:\\d+$`))]);
+        expect([app.name, broker]).toEqual([
+          app.name,
+          expect.stringMatching(
+            new RegExp(`^${cluster}-kafka-bootstrap\\.[a-z0-9-]+\\.svc(\\.cluster\\.local)?:\\d+$`),
+          ),
+        ]);
   });
 
   const kafkas = ofKind(objects, 'Kafka');
@@ -257,18 +339,33 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     it('brings its own Kafka: node pools of that cluster, enough brokers for the topics, the bootstrap the apps use', () => {
       expect(kafkas).toHaveLength(1);
       const kafka = kafkas[0];
-      const pools = ofKind(objects, 'KafkaNodePool').filter((p) => at(p, ['metadata', 'labels', 'strimzi.io/cluster']) === nameOf(kafka));
+      const pools = ofKind(objects, 'KafkaNodePool').filter(
+        (p) => at(p, ['metadata', 'labels', 'strimzi.io/cluster']) === nameOf(kafka),
+      );
       expect(pools).toHaveLength(ofKind(objects, 'KafkaNodePool').length);
-      const brokers = pools.filter((p) => arr(at(p, 'spec.roles')).includes('broker')).reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
-      const controllers = pools.filter((p) => arr(at(p, 'spec.roles')).includes('controller')).reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
+      const brokers = pools
+        .filter((p) => arr(at(p, 'spec.roles')).includes('broker'))
+        .reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
+      const controllers = pools
+        .filter((p) => arr(at(p, 'spec.roles')).includes('controller'))
+        .reduce((n, p) => n + Number(at(p, 'spec.replicas')), 0);
       expect(brokers).toBeGreaterThan(0);
       expect(controllers % 2).toBe(1); // a KRaft quorum has an odd number of voters
       for (const t of topics) expect(Number(at(t, 'spec.replicas'))).toBeLessThanOrEqual(brokers);
-      for (const k of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'default.replication.factor'])
+      for (const k of [
+        'offsets.topic.replication.factor',
+        'transaction.state.log.replication.factor',
+        'default.replication.factor',
+      ])
         expect(Number(at(kafka, ['spec', 'kafka', 'config', k]))).toBeLessThanOrEqual(brokers);
-      const plain = arr(at(kafka, 'spec.kafka.listeners')).filter((l) => at(l, 'tls') === false && at(l, 'type') === 'internal');
-      const bootstrap = plain.map((l) => `${nameOf(kafka)}-kafka-bootstrap.${expected.namespace}.svc:${String(at(l, 'port'))}`);
-      for (const app of APPS) for (const b of appEnv(app).config['KAFKA_BROKERS'] as string[]) expect(bootstrap).toContain(b);
+      const plain = arr(at(kafka, 'spec.kafka.listeners')).filter(
+        (l) => at(l, 'tls') === false && at(l, 'type') === 'internal',
+      );
+      const bootstrap = plain.map(
+        (l) => `${nameOf(kafka)}-kafka-bootstrap.${expected.namespace}.svc:${String(at(l, 'port'))}`,
+      );
+      for (const app of APPS)
+        for (const b of appEnv(app).config['KAFKA_BROKERS'] as string[]) expect(bootstrap).toContain(b);
       // The version compose runs locally is the version deployed.
       expect(composeKafkaImage).toBe(`apache/kafka:${String(at(kafka, 'spec.kafka.version'))}`);
     });

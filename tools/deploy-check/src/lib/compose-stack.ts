@@ -20,9 +20,19 @@ export function interpolateTree(v: unknown, vars: Record<string, string>): unkno
  * (`docker compose config` needs the compose plugin, which these machines lack: the file is read with the YAML
  * 1.2 parser, merge keys on and duplicate keys refused, then interpolated.)
  */
-export function loadComposeStack(): { raw: Obj; compose: Obj; services: Record<string, Obj>; env: (service: string) => Record<string, string> } {
+export function loadComposeStack(): {
+  raw: Obj;
+  compose: Obj;
+  services: Record<string, Obj>;
+  env: (service: string) => Record<string, string>;
+} {
   const raw = parseYaml(readFileSync(COMPOSE_FILE, 'utf8'), COMPOSE_FILE) as Obj;
   const compose = interpolateTree(raw, readDotenv(ENV_EXAMPLE)) as Obj;
   const services = (isObj(compose['services']) ? compose['services'] : {}) as Record<string, Obj>;
-  return { raw, compose, services, env: (service) => serviceEnvironment(at(services[service], 'environment')) };
+  return {
+    raw,
+    compose,
+    services,
+    env: (service) => serviceEnvironment(at(services[service], 'environment')),
+  };
 }

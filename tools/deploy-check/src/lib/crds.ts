@@ -36,20 +36,34 @@ function metadataProblems(o: Obj, needsCluster: boolean): string[] {
 
 export function kafkaTopicProblems(o: Obj): string[] {
   const spec = at(o, 'spec');
-  const problems = [...metadataProblems(o, true), ...unknownKeys(spec, ['topicName', 'partitions', 'replicas', 'config'], 'spec')];
+  const problems = [
+    ...metadataProblems(o, true),
+    ...unknownKeys(spec, ['topicName', 'partitions', 'replicas', 'config'], 'spec'),
+  ];
   if (!isObj(spec)) return problems;
-  if (spec['topicName'] !== undefined && typeof spec['topicName'] !== 'string') problems.push('spec.topicName must be a string');
-  problems.push(...int(spec['partitions'], 'spec.partitions', 1), ...int(spec['replicas'], 'spec.replicas', 1, 32767));
+  if (spec['topicName'] !== undefined && typeof spec['topicName'] !== 'string')
+    problems.push('spec.topicName must be a string');
+  problems.push(
+    ...int(spec['partitions'], 'spec.partitions', 1),
+    ...int(spec['replicas'], 'spec.replicas', 1, 32767),
+  );
   const config = spec['config'];
   if (!isObj(config)) problems.push('spec.config must set at least retention.ms');
   else {
     for (const [k, v] of Object.entries(config))
-      if (!['string', 'number', 'boolean'].includes(typeof v)) problems.push(`spec.config["${k}"] must be a scalar`);
+      if (!['string', 'number', 'boolean'].includes(typeof v))
+        problems.push(`spec.config["${k}"] must be a scalar`);
     if (!(Number(config['retention.ms']) > 0 || Number(config['retention.ms']) === -1))
       problems.push('spec.config["retention.ms"] must be a positive number of milliseconds (or -1)');
     const minIsr = config['min.insync.replicas'];
-    if (minIsr !== undefined && Number.isInteger(spec['replicas']) && Number(minIsr) > (spec['replicas'] as number))
-      problems.push(`min.insync.replicas ${String(minIsr)} is above replicas ${String(spec['replicas'])}: every acks=all write would fail`);
+    if (
+      minIsr !== undefined &&
+      Number.isInteger(spec['replicas']) &&
+      Number(minIsr) > (spec['replicas'] as number)
+    )
+      problems.push(
+        `min.insync.replicas ${String(minIsr)} is above replicas ${String(spec['replicas'])}: every acks=all write would fail`,
+      );
   }
   return problems;
 }
@@ -62,7 +76,15 @@ export function kafkaProblems(o: Obj): string[] {
     ...metadataProblems(o, false),
     ...unknownKeys(
       spec,
-      ['kafka', 'entityOperator', 'clusterCa', 'clientsCa', 'cruiseControl', 'kafkaExporter', 'maintenanceTimeWindows'],
+      [
+        'kafka',
+        'entityOperator',
+        'clusterCa',
+        'clientsCa',
+        'cruiseControl',
+        'kafkaExporter',
+        'maintenanceTimeWindows',
+      ],
       'spec',
     ),
   ];
@@ -71,7 +93,24 @@ export function kafkaProblems(o: Obj): string[] {
   problems.push(
     ...unknownKeys(
       kafka,
-      ['version', 'metadataVersion', 'listeners', 'config', 'authorization', 'rack', 'logging', 'resources', 'jvmOptions', 'metricsConfig', 'template', 'brokerRackInitImage', 'image', 'livenessProbe', 'readinessProbe', 'quotas'],
+      [
+        'version',
+        'metadataVersion',
+        'listeners',
+        'config',
+        'authorization',
+        'rack',
+        'logging',
+        'resources',
+        'jvmOptions',
+        'metricsConfig',
+        'template',
+        'brokerRackInitImage',
+        'image',
+        'livenessProbe',
+        'readinessProbe',
+        'quotas',
+      ],
       'spec.kafka',
     ),
   );
@@ -80,10 +119,18 @@ export function kafkaProblems(o: Obj): string[] {
   if (listeners.length === 0) problems.push('spec.kafka.listeners must list at least one listener');
   listeners.forEach((l, i) => {
     const where = `spec.kafka.listeners[${i}]`;
-    problems.push(...unknownKeys(l, ['name', 'port', 'type', 'tls', 'authentication', 'configuration', 'networkPolicyPeers'], where));
-    if (!/^[a-z0-9]{1,11}$/.test(String(at(l, 'name')))) problems.push(`${where}.name must be 1-11 lowercase letters or digits`);
+    problems.push(
+      ...unknownKeys(
+        l,
+        ['name', 'port', 'type', 'tls', 'authentication', 'configuration', 'networkPolicyPeers'],
+        where,
+      ),
+    );
+    if (!/^[a-z0-9]{1,11}$/.test(String(at(l, 'name'))))
+      problems.push(`${where}.name must be 1-11 lowercase letters or digits`);
     problems.push(...int(at(l, 'port'), `${where}.port`, 9092, 65535));
-    if (!LISTENER_TYPES.includes(String(at(l, 'type')))) problems.push(`${where}.type must be one of ${LISTENER_TYPES.join(', ')}`);
+    if (!LISTENER_TYPES.includes(String(at(l, 'type'))))
+      problems.push(`${where}.type must be one of ${LISTENER_TYPES.join(', ')}`);
     if (typeof at(l, 'tls') !== 'boolean') problems.push(`${where}.tls must be true or false`);
   });
   if (!isObj(at(spec, 'entityOperator.topicOperator')))
@@ -93,7 +140,10 @@ export function kafkaProblems(o: Obj): string[] {
 
 export function kafkaNodePoolProblems(o: Obj): string[] {
   const spec = at(o, 'spec');
-  const problems = [...metadataProblems(o, true), ...unknownKeys(spec, ['replicas', 'roles', 'storage', 'resources', 'jvmOptions', 'template'], 'spec')];
+  const problems = [
+    ...metadataProblems(o, true),
+    ...unknownKeys(spec, ['replicas', 'roles', 'storage', 'resources', 'jvmOptions', 'template'], 'spec'),
+  ];
   if (!isObj(spec)) return problems;
   problems.push(...int(spec['replicas'], 'spec.replicas', 0));
   const roles = arr(spec['roles']);
@@ -105,12 +155,21 @@ export function kafkaNodePoolProblems(o: Obj): string[] {
     const volumes = arr(at(storage, 'volumes'));
     if (volumes.length === 0) problems.push('spec.storage.volumes must not be empty');
     volumes.forEach((v, i) => {
-      problems.push(...unknownKeys(v, ['id', 'type', 'size', 'class', 'deleteClaim', 'kraftMetadata'], `spec.storage.volumes[${i}]`));
+      problems.push(
+        ...unknownKeys(
+          v,
+          ['id', 'type', 'size', 'class', 'deleteClaim', 'kraftMetadata'],
+          `spec.storage.volumes[${i}]`,
+        ),
+      );
       problems.push(...int(at(v, 'id'), `spec.storage.volumes[${i}].id`, 0));
-      if (!['ephemeral', 'persistent-claim'].includes(String(at(v, 'type')))) problems.push(`spec.storage.volumes[${i}].type must be ephemeral or persistent-claim`);
-      if (at(v, 'type') === 'persistent-claim' && typeof at(v, 'size') !== 'string') problems.push(`spec.storage.volumes[${i}].size is required for persistent-claim`);
+      if (!['ephemeral', 'persistent-claim'].includes(String(at(v, 'type'))))
+        problems.push(`spec.storage.volumes[${i}].type must be ephemeral or persistent-claim`);
+      if (at(v, 'type') === 'persistent-claim' && typeof at(v, 'size') !== 'string')
+        problems.push(`spec.storage.volumes[${i}].size is required for persistent-claim`);
     });
-  } else if (type !== 'ephemeral' && type !== 'persistent-claim') problems.push('spec.storage.type must be jbod, ephemeral or persistent-claim');
+  } else if (type !== 'ephemeral' && type !== 'persistent-claim')
+    problems.push('spec.storage.type must be jbod, ephemeral or persistent-claim');
   return problems;
 }
 
@@ -120,28 +179,53 @@ export function scaledObjectProblems(o: Obj): string[] {
     ...metadataProblems(o, false),
     ...unknownKeys(
       spec,
-      ['scaleTargetRef', 'pollingInterval', 'cooldownPeriod', 'initialCooldownPeriod', 'idleReplicaCount', 'minReplicaCount', 'maxReplicaCount', 'advanced', 'triggers', 'fallback'],
+      [
+        'scaleTargetRef',
+        'pollingInterval',
+        'cooldownPeriod',
+        'initialCooldownPeriod',
+        'idleReplicaCount',
+        'minReplicaCount',
+        'maxReplicaCount',
+        'advanced',
+        'triggers',
+        'fallback',
+      ],
       'spec',
     ),
   ];
   if (!isObj(spec)) return problems;
-  if (typeof at(spec, 'scaleTargetRef.name') !== 'string') problems.push('spec.scaleTargetRef.name is required');
+  if (typeof at(spec, 'scaleTargetRef.name') !== 'string')
+    problems.push('spec.scaleTargetRef.name is required');
   const min = spec['minReplicaCount'] ?? 0;
-  problems.push(...int(min, 'spec.minReplicaCount', 0), ...int(spec['maxReplicaCount'], 'spec.maxReplicaCount', 1));
-  if (Number(min) > Number(spec['maxReplicaCount'])) problems.push('spec.minReplicaCount is above spec.maxReplicaCount');
+  problems.push(
+    ...int(min, 'spec.minReplicaCount', 0),
+    ...int(spec['maxReplicaCount'], 'spec.maxReplicaCount', 1),
+  );
+  if (Number(min) > Number(spec['maxReplicaCount']))
+    problems.push('spec.minReplicaCount is above spec.maxReplicaCount');
   for (const k of ['pollingInterval', 'cooldownPeriod'] as const)
     if (spec[k] !== undefined) problems.push(...int(spec[k], `spec.${k}`, 1));
   const triggers = arr(spec['triggers']);
   if (triggers.length === 0) problems.push('spec.triggers must not be empty');
   triggers.forEach((t, i) => {
     const where = `spec.triggers[${i}]`;
-    problems.push(...unknownKeys(t, ['type', 'name', 'metadata', 'authenticationRef', 'metricType', 'useCachedMetrics'], where));
+    problems.push(
+      ...unknownKeys(
+        t,
+        ['type', 'name', 'metadata', 'authenticationRef', 'metricType', 'useCachedMetrics'],
+        where,
+      ),
+    );
     if (typeof at(t, 'type') !== 'string') problems.push(`${where}.type is required`);
     const md = at(t, 'metadata');
     if (!isObj(md)) problems.push(`${where}.metadata is required`);
     else
       for (const [k, v] of Object.entries(md))
-        if (typeof v !== 'string') problems.push(`${where}.metadata.${k} must be a string (KEDA's metadata is map[string]string), got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string')
+          problems.push(
+            `${where}.metadata.${k} must be a string (KEDA's metadata is map[string]string), got ${JSON.stringify(v)}`,
+          );
   });
   return problems;
 }

@@ -51,5 +51,8 @@ export function parseDockerfile(text: string): { preamble: Instruction[]; stages
 
 /** Expands `${NAME}` / `$NAME` with the given build args (ARG defaults). */
 export function expandArgs(s: string, args: Record<string, string>): string {
-  return s.replace(/\$\{(\w+)\}|\$(\w+)/g, (whole, a: string | undefined, b: string | undefined) => args[a ?? b ?? ''] ?? whole);
+  return s.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (whole, a: string | undefined, b: string | undefined) => args[a ?? b ?? ''] ?? whole,
+  );
 }

@@ -41,14 +41,18 @@ export function containerEnv(container: unknown, objects: readonly Obj[]): Conta
     if (typeof cmName === 'string') {
       const cm = find(objects, 'ConfigMap', cmName);
       if (!cm) {
-        if (at(from, 'configMapRef.optional') !== true) out.problems.push(`envFrom ConfigMap ${cmName} is not in the rendered manifests`);
+        if (at(from, 'configMapRef.optional') !== true)
+          out.problems.push(`envFrom ConfigMap ${cmName} is not in the rendered manifests`);
         continue;
       }
       const prefix = typeof at(from, 'prefix') === 'string' ? String(at(from, 'prefix')) : '';
       const data = at(cm, 'data');
-      if (isObj(data)) for (const [k, v] of Object.entries(data)) set(prefix + k, String(v), `ConfigMap ${cmName}`);
+      if (isObj(data))
+        for (const [k, v] of Object.entries(data)) set(prefix + k, String(v), `ConfigMap ${cmName}`);
     } else if (isObj(at(from, 'secretRef'))) {
-      out.problems.push(`envFrom secretRef ${String(at(from, 'secretRef.name'))}: read secrets key by key (env[].valueFrom.secretKeyRef) so the variables are known`);
+      out.problems.push(
+        `envFrom secretRef ${String(at(from, 'secretRef.name'))}: read secrets key by key (env[].valueFrom.secretKeyRef) so the variables are known`,
+      );
     }
   }
   for (const e of arr(at(container, 'env'))) {
@@ -58,17 +62,27 @@ export function containerEnv(container: unknown, objects: readonly Obj[]): Conta
       const ref = at(e, 'valueFrom.secretKeyRef');
       delete out.values[name];
       out.sources[name] = `Secret ${String(at(ref, 'name'))}/${String(at(ref, 'key'))}`;
-      out.secrets[name] = { secret: String(at(ref, 'name')), key: String(at(ref, 'key')), optional: at(ref, 'optional') === true };
+      out.secrets[name] = {
+        secret: String(at(ref, 'name')),
+        key: String(at(ref, 'key')),
+        optional: at(ref, 'optional') === true,
+      };
     } else if (isObj(at(e, 'valueFrom.configMapKeyRef'))) {
       const ref = at(e, 'valueFrom.configMapKeyRef');
       const cm = find(objects, 'ConfigMap', String(at(ref, 'name')));
       const v = at(cm, ['data', String(at(ref, 'key'))]);
-      if (typeof v === 'string') set(name, v, `ConfigMap ${String(at(ref, 'name'))}/${String(at(ref, 'key'))}`);
-      else if (at(ref, 'optional') !== true) out.problems.push(`${name}: ConfigMap key ${String(at(ref, 'name'))}/${String(at(ref, 'key'))} does not exist`);
+      if (typeof v === 'string')
+        set(name, v, `ConfigMap ${String(at(ref, 'name'))}/${String(at(ref, 'key'))}`);
+      else if (at(ref, 'optional') !== true)
+        out.problems.push(
+          `${name}: ConfigMap key ${String(at(ref, 'name'))}/${String(at(ref, 'key'))} does not exist`,
+        );
     } else if (at(e, 'value') === undefined && at(e, 'valueFrom') === undefined) {
       set(name, '', 'literal');
     } else {
-      out.problems.push(`${name}: only literal values, ConfigMap and Secret keys are supported by this check`);
+      out.problems.push(
+        `${name}: only literal values, ConfigMap and Secret keys are supported by this check`,
+      );
     }
   }
   return out;
@@ -89,18 +103,24 @@ export function envSchemaProblems(
   const problems = [...env.problems];
   const declared = new Set([...Object.keys(schema), ...options.runtimeVariables]);
   for (const name of [...Object.keys(env.values), ...Object.keys(env.secrets)])
-    if (!declared.has(name)) problems.push(`${name} (${env.sources[name]}) is not a variable of the app's config schema`);
+    if (!declared.has(name))
+      problems.push(`${name} (${env.sources[name]}) is not a variable of the app's config schema`);
   for (const [name, spec] of Object.entries(schema)) {
     const fromSecret = env.secrets[name];
     const value = env.values[name];
     const isSet = (value !== undefined && value !== '') || (fromSecret !== undefined && !fromSecret.optional);
     if (spec.secret && env.committed[name])
-      problems.push(`${name} is a secret but has a value in ${env.committed[name].join(', ')}: read it from a Secret (secretKeyRef) only`);
+      problems.push(
+        `${name} is a secret but has a value in ${env.committed[name].join(', ')}: read it from a Secret (secretKeyRef) only`,
+      );
     if ((spec.required || options.requiredInCluster?.includes(name)) && !isSet)
-      problems.push(`${name} is required but ${fromSecret ? `comes from an optional Secret key (${env.sources[name]})` : 'is not set'}`);
+      problems.push(
+        `${name} is required but ${fromSecret ? `comes from an optional Secret key (${env.sources[name]})` : 'is not set'}`,
+      );
     if (value !== undefined && value !== '') {
       const parsed = spec.parse(value);
-      if (!parsed.ok) problems.push(`${name}=${JSON.stringify(value)} (${env.sources[name]}) ${parsed.reason}`);
+      if (!parsed.ok)
+        problems.push(`${name}=${JSON.stringify(value)} (${env.sources[name]}) ${parsed.reason}`);
     }
   }
   return problems;

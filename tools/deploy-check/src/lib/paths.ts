@@ -10,6 +10,8 @@ export function overlayNames(): string[] {
   const dir = join(K8S_DIR, 'overlays');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => statSync(join(dir, name)).isDirectory() && existsSync(join(dir, name, 'kustomization.yaml')))
+    .filter(
+      (name) => statSync(join(dir, name)).isDirectory() && existsSync(join(dir, name, 'kustomization.yaml')),
+    )
     .sort();
 }
