@@ -348,7 +348,7 @@ function discardCdsTraining(r: ResolvedOptions): void {
 
 function dropCdsArchiveIfRejected(r: ResolvedOptions): void {
   const tail = tailFile(r.files.log, 400, 512 * 1024);
-  if (/\[(warning|error)\]\[cds/.test(tail) && fs.existsSync(cdsArchive(r))) {
+  if (/\[(warning|error)\s*\]\[cds/.test(tail) && fs.existsSync(cdsArchive(r))) {
     r.log('The JVM rejected the class-data-sharing archive (JDK or jars changed); it will be rebuilt.');
     fs.rmSync(cdsArchive(r), { force: true });
   }
