@@ -93,6 +93,39 @@ describe('kafka-local broker lifecycle (private broker)', () => {
     expect(await kafkaStatus(opts)).toEqual(expect.objectContaining({ running: false, brokers }));
   });
 
+  it('ignores a stale pid file that points at some other live process (and never signals it)', async () => {
+    fs.writeFileSync(`${dataDir}/kafka.pid`, `${process.pid}\n`);
+    expect(await kafkaStatus(opts)).toEqual({ running: false, brokers, dataDir });
+    await stopKafka(opts); // would SIGTERM this jest worker if it trusted the pid file
+    await killKafka(opts);
+    expect(isProcessAlive(process.pid)).toBe(true);
+    expect(fs.existsSync(`${dataDir}/kafka.pid`)).toBe(false);
+  });
+
+  it('fails with the broker log tail when the broker is not ready in time, and leaves nothing running', async () => {
+    const slowDir = tempDir('kafka-local-slow-');
+    const slow = {
+      port: await freePortPair(),
+      dataDir: slowDir,
+      readyTimeoutMs: 1_000,
+      log: () => undefined,
+    };
+    try {
+      const error: unknown = await startKafka(slow).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/did not become ready within 1s/);
+      expect((error as Error).message).toMatch(/--- last lines of .*broker\.log ---/);
+      expect(fs.existsSync(`${slowDir}/kafka.pid`)).toBe(false);
+      expect((await kafkaStatus(slow)).running).toBe(false);
+    } finally {
+      await killKafka(slow).catch(() => undefined);
+      fs.rmSync(slowDir, { recursive: true, force: true });
+    }
+  });
+
   it('starts a broker on its own port and data dir; status says running', async () => {
     const running = await startKafka(opts);
     expect(running).toEqual({ brokers, pid: expect.any(Number), startedByUs: true });
