@@ -1,0 +1,100 @@
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { BrokerEventType, filters } from '@broker-events/contracts';
+import { type AltinnClient, createAltinnClient } from '@broker-events/altinn-client';
+import { pipelineServerProvider } from '@broker-events/messaging';
+import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
+import { Registry } from 'prom-client';
+import {
+  FILE_FETCHER_CONFIG,
+  FILE_FETCHER_SCOPES,
+  type FileFetcherConfig,
+  resourceIds,
+} from './config/file-fetcher.config';
+import { FileFetcherMetrics } from './file-fetcher.metrics';
+import { ALTINN_CLIENT, FILE_STORAGE, OUTCOME_STORE } from './file-fetcher.tokens';
+import { FileFetcher } from './fetching/file-fetcher';
+import { FileFetcherHandler } from './fetching/file-fetcher.handler';
+import { ReconcilerService } from './fetching/reconciler.service';
+import { FilesController } from './outcomes/files.controller';
+import { type OutcomeStore, PostgresOutcomeStore, SqliteOutcomeStore } from './outcomes/outcome-store';
+import { type FileStorage, LocalFolderStorage } from './storage/file-storage';
+
+export function createOutcomeStore(config: FileFetcherConfig): OutcomeStore {
+  return config.FETCH_DATABASE_URL
+    ? new PostgresOutcomeStore(config.FETCH_DATABASE_URL, config.FETCH_DB_SCHEMA)
+    : new SqliteOutcomeStore(config.FETCH_SQLITE_PATH);
+}
+
+/** `published`, Recipient copy, addressed to our organisation, on one of our resources: decided on headers alone. */
+export function fetchFilter(config: FileFetcherConfig) {
+  return filters.all(
+    filters.type(BrokerEventType.Published),
+    filters.role('Recipient'),
+    filters.organisation(config.FETCH_ORGANISATION_NUMBER),
+    filters.any(...resourceIds(config).map((r) => filters.resource(r))),
+  );
+}
+
+@Module({})
+export class AppModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(OUTCOME_STORE) private readonly outcomes: OutcomeStore,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+  ) {}
+
+  static forRoot(config: FileFetcherConfig, logger: AppLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ObservabilityModule.forRoot({ service: 'file-fetcher', logger })],
+      controllers: [FileFetcherHandler, FilesController],
+      providers: [
+        { provide: FILE_FETCHER_CONFIG, useValue: config },
+        {
+          provide: FileFetcherMetrics,
+          useFactory: (registry: Registry) => new FileFetcherMetrics(registry),
+          inject: [Registry],
+        },
+        {
+          provide: ALTINN_CLIENT,
+          useFactory: () => createAltinnClient(config, { defaultScopes: FILE_FETCHER_SCOPES }),
+        },
+        { provide: OUTCOME_STORE, useFactory: () => createOutcomeStore(config) },
+        { provide: FILE_STORAGE, useFactory: (): FileStorage => new LocalFolderStorage(config.STORAGE_DIR) },
+        {
+          provide: FileFetcher,
+          useFactory: (
+            altinn: AltinnClient,
+            storage: FileStorage,
+            outcomes: OutcomeStore,
+            metrics: FileFetcherMetrics,
+            log: AppLogger,
+          ) =>
+            new FileFetcher(altinn.broker, storage, outcomes, metrics, log, {
+              organisationNumber: config.FETCH_ORGANISATION_NUMBER,
+              verifyChecksum: config.FETCH_VERIFY_CHECKSUM,
+              maxFileBytes: config.FETCH_MAX_FILE_BYTES,
+            }),
+          inject: [ALTINN_CLIENT, FILE_STORAGE, OUTCOME_STORE, FileFetcherMetrics, APP_LOGGER],
+        },
+        ReconcilerService,
+        // The outcome store is the idempotency record (by file transfer id), so no per-event store is needed.
+        pipelineServerProvider({ config, options: () => ({ filter: fetchFilter(config) }) }),
+      ],
+    };
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.outcomes.init();
+    this.logger.info({ store: this.outcomes.kind }, 'fetch outcome store ready');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.outcomes.close();
+  }
+}

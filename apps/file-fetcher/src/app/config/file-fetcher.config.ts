@@ -1,0 +1,106 @@
+import { RESOURCE_URN_PREFIX, isValidOrganisationNumber } from '@broker-events/contracts';
+import {
+  type ConfigOf,
+  type ConfigProblem,
+  ConfigError,
+  type EnvRecord,
+  bool,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  optional,
+  str,
+  url,
+} from '@broker-events/config';
+import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
+import { kafkaConfigProblems, kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
+import { LOG_LEVELS } from '@broker-events/observability';
+
+const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/**
+ * Every setting of the file fetcher. docs/altinn.md's table is generated from (and tested against) it.
+ */
+export const fileFetcherConfigSchema = {
+  FETCH_ORGANISATION_NUMBER: str({
+    doc: 'Our organisation number: files are fetched when we are a recipient.',
+    pattern: /^[0-9]{9}$/,
+  }),
+  FETCH_RESOURCES: list({
+    doc: 'Broker resources to fetch from (ids or `urn:altinn:resource:` URNs, comma-separated); also what reconciliation asks Broker about.',
+    minItems: 1,
+    item: (v) => {
+      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
+      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
+    },
+  }),
+  STORAGE_DIR: str({
+    doc: 'Folder the files are written to, one sub-folder per file transfer (`<dir>/<fileTransferId>/<fileName>`).',
+    default: './data/files',
+  }),
+  FETCH_VERIFY_CHECKSUM: bool({
+    doc: 'Compare the download with the MD5 checksum in the overview, when the sender gave one.',
+    default: true,
+  }),
+  FETCH_MAX_FILE_BYTES: optional(
+    int({ doc: 'Refuse (dead-letter) files larger than this. Unset: no limit.', min: 1 }),
+  ),
+  RECONCILE_INTERVAL_SECONDS: int({
+    doc: 'How often to ask Broker for transfers still awaiting our download (status Published, our status Initialized or DownloadStarted). 0 turns it off.',
+    default: 900,
+    min: 0,
+  }),
+  RECONCILE_ON_START: bool({ doc: 'Reconcile once at start-up.', default: true }),
+  FETCH_DATABASE_URL: optional(
+    url({
+      doc: 'PostgreSQL for the fetch outcomes, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
+      secret: true,
+      protocols: ['postgres', 'postgresql'],
+    }),
+  ),
+  FETCH_DB_SCHEMA: str({
+    doc: 'PostgreSQL schema of the `fetched_files` table.',
+    default: 'file_fetcher',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
+  FETCH_SQLITE_PATH: str({
+    doc: 'SQLite file for the fetch outcomes when FETCH_DATABASE_URL is unset.',
+    default: './data/file-fetcher.sqlite',
+  }),
+  ...altinnConfigSchema,
+  ...kafkaConfigSchema,
+  ...pipelineConfigSchema({ consumer: 'file-fetcher', concurrency: 4, port: 8085 }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
+};
+
+export type FileFetcherConfig = ConfigOf<typeof fileFetcherConfigSchema>;
+
+/** The Maskinporten scope the fetcher needs (overview, list, download, confirm). */
+export const FILE_FETCHER_SCOPES = ['altinn:broker.read'];
+
+export function loadFileFetcherConfig(env: EnvRecord): FileFetcherConfig {
+  const config = loadConfig('file-fetcher', fileFetcherConfigSchema, env);
+  const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...altinnConfigProblems(config)];
+  if (
+    config.ALTINN_ENVIRONMENT === 'production' &&
+    !isValidOrganisationNumber(config.FETCH_ORGANISATION_NUMBER)
+  ) {
+    problems.push({ variable: 'FETCH_ORGANISATION_NUMBER', reason: 'fails the mod-11 check (a typo?)' });
+  }
+  if (problems.length > 0) throw new ConfigError('file-fetcher', problems);
+  return config;
+}
+
+/** Broker resource ids (Broker's list takes the bare id, events carry the URN). */
+export function resourceIds(config: FileFetcherConfig): string[] {
+  return [
+    ...new Set(
+      config.FETCH_RESOURCES.map((r) =>
+        r.startsWith(RESOURCE_URN_PREFIX) ? r.slice(RESOURCE_URN_PREFIX.length) : r,
+      ),
+    ),
+  ];
+}
+
+export const FILE_FETCHER_CONFIG = Symbol('FILE_FETCHER_CONFIG');
