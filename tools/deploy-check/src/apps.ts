@@ -1,4 +1,5 @@
 import type { EnvRecord, Schema } from '@broker-events/config';
+import { generateKeyPairSync } from 'node:crypto';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { archiveConfigSchema, loadArchiveConfig } from '../../../apps/archive/src/app/config/archive.config';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -8,6 +9,8 @@ import { emailConfigSchema, loadEmailConfig } from '../../../apps/email/src/app/
 // exception, kept to config modules, which have no side effects.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { gatewayConfigSchema, loadGatewayConfig } from '../../../apps/gateway/src/app/config/gateway.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { loadPollerConfig, pollerConfigSchema } from '../../../apps/poller/src/app/config/poller.config';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth';
 
@@ -40,6 +43,11 @@ export interface DeployedApp {
    * a cursor and must not run twice).
    */
   readonly scaling: 'hpa' | 'keda' | 'singleton';
+  /**
+   * Valid stand-ins for Secret-backed variables that docker/compose.yaml does not set, so the app's loader
+   * can run on the Kubernetes environment (the real values live in the cluster's Secrets).
+   */
+  readonly secretSamples?: () => EnvRecord;
 }
 
 export const APPS: readonly DeployedApp[] = [
@@ -64,6 +72,14 @@ export const APPS: readonly DeployedApp[] = [
     requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],
     scaling: 'keda',
   },
+  {
+    name: 'poller',
+    schema: pollerConfigSchema,
+    load: loadPollerConfig,
+    requiredInCluster: ['POLLER_DATABASE_URL'],
+    scaling: 'singleton',
+    secretSamples: () => ({ MASKINPORTEN_PRIVATE_KEY: samplePrivateKey() }),
+  },
 ];
 
 /** A consumer app: its schema has the pipeline settings of libs/messaging (`pipelineConfigSchema`). */
@@ -84,3 +100,12 @@ export const NODE_UID = 1000;
 
 /** Variables a container may set that no app schema declares (runtime knobs of Node itself). */
 export const RUNTIME_VARIABLES: readonly string[] = ['NODE_ENV', 'NODE_OPTIONS', 'TZ', 'UV_THREADPOOL_SIZE'];
+
+let privateKey: string | undefined;
+/** A throw-away RSA key in PEM, generated once per run: a stand-in for the Maskinporten key Secret. */
+function samplePrivateKey(): string {
+  privateKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+  return privateKey;
+}

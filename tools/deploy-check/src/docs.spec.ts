@@ -17,7 +17,7 @@ function documentedSecrets(): Map<string, Set<string>> {
   for (const c of commands) {
     const name = /create secret generic (\S+)/.exec(c)?.[1] ?? '';
     const keys = out.get(name) ?? new Set<string>();
-    for (const m of c.matchAll(/--from-literal=([A-Za-z0-9_.-]+)=/g)) keys.add(m[1]);
+    for (const m of c.matchAll(/--from-(?:literal|file)=([A-Za-z0-9_.-]+)=/g)) keys.add(m[1]);
     out.set(name, keys);
   }
   return out;

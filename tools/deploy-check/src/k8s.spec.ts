@@ -20,24 +20,32 @@ import { overlayNames } from './lib/paths';
 import { type Obj, arr, at, isObj } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
-const OVERLAYS: Record<
-  string,
-  { namespace: string; podSecurity: 'restricted' | 'baseline'; altinnSourceCidrs: string[] }
-> = {
-  // Altinn Events pushes from one static address per environment (shared/altinn REFERENCE §1).
+interface OverlayExpectation {
+  namespace: string;
+  podSecurity: 'restricted' | 'baseline';
+  /** The Altinn environment the overlay talks to (ALTINN_ENVIRONMENT of every app that has one). */
+  altinn: 'tt02' | 'production';
+  /** Altinn Events pushes from one static address per environment (shared/altinn REFERENCE §1). */
+  altinnSourceCidrs: string[];
+}
+
+const OVERLAYS: Record<string, OverlayExpectation> = {
   tt02: {
     namespace: 'broker-events-tt02',
     podSecurity: 'restricted',
+    altinn: 'tt02',
     altinnSourceCidrs: ['20.100.24.41/32'],
   },
   production: {
     namespace: 'broker-events',
     podSecurity: 'restricted',
+    altinn: 'production',
     altinnSourceCidrs: ['20.100.46.139/32'],
   },
   'own-kafka': {
     namespace: 'broker-events-dev',
     podSecurity: 'baseline',
+    altinn: 'tt02',
     altinnSourceCidrs: ['20.100.24.41/32'],
   },
 };
@@ -190,9 +198,12 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       expect(Object.keys(appEnv(app).config)).not.toHaveLength(0);
       // The app's own loader (cross-variable checks, JSON settings) on the full environment: Secret-backed
       // variables take the sample values of docker/.env.example, which compose.spec.ts proves valid.
-      const samples = Object.fromEntries(Object.keys(env.secrets).map((n) => [n, compose.env(name)[n]]));
+      const standIns = { ...compose.env(name), ...app.secretSamples?.() };
+      const samples = Object.fromEntries(Object.keys(env.secrets).map((n) => [n, standIns[n]]));
       expect(() => app.load({ ...IMAGE_ENV, ...samples, ...env.values })).not.toThrow();
       expect(appEnv(app).config['KAFKA_CREATE_TOPICS']).toBe(false); // Strimzi owns the topics
+      if ('ALTINN_ENVIRONMENT' in app.schema)
+        expect(appEnv(app).config['ALTINN_ENVIRONMENT']).toBe(expected.altinn);
     });
 
     it('listens on the port its probes, container port and Service use; probes hit the real health paths', () => {
