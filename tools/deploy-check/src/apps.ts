@@ -12,6 +12,8 @@ import { gatewayConfigSchema, loadGatewayConfig } from '../../../apps/gateway/sr
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { loadPollerConfig, pollerConfigSchema } from '../../../apps/poller/src/app/config/poller.config';
 // eslint-disable-next-line @nx/enforce-module-boundaries
+import { loadSlackConfig, slackConfigSchema } from '../../../apps/slack/src/app/config/slack.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth';
 
 /**
@@ -79,6 +81,13 @@ export const APPS: readonly DeployedApp[] = [
     requiredInCluster: ['POLLER_DATABASE_URL'],
     scaling: 'singleton',
     secretSamples: () => ({ MASKINPORTEN_PRIVATE_KEY: samplePrivateKey() }),
+  },
+  {
+    name: 'slack',
+    schema: slackConfigSchema,
+    load: loadSlackConfig,
+    requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],
+    scaling: 'keda',
   },
 ];
 
