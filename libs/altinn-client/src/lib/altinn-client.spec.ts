@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALTINN_SCOPES } from '@broker-events/contracts';
 import { ConfigError, loadConfig } from '@broker-events/config';
+import { readmeConfigSection, repoRoot } from '@broker-events/config/testing';
 import { type AltinnStandIns, startAltinnStandIns } from '../testing';
 import {
   altinnConfigProblems,
@@ -16,6 +17,15 @@ function config(env: Record<string, string>) {
 }
 
 describe('Altinn client configuration', () => {
+  it('is documented in docs/altinn.md exactly as the schema says', () => {
+    const { actual, expected } = readmeConfigSection(
+      'altinn',
+      altinnConfigSchema,
+      join(repoRoot(), 'docs/altinn.md'),
+    );
+    expect(actual).toBe(expected);
+  });
+
   it('has TT02 and production presets', () => {
     expect(altinnEndpoints('tt02')).toEqual({
       environment: 'tt02',

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { readmeConfigSection, repoRoot } from '@broker-events/config/testing';
+import { fileFetcherConfigSchema, loadFileFetcherConfig, resourceIds } from './file-fetcher.config';
+
+describe('file-fetcher configuration', () => {
+  it('is documented in docs/altinn.md exactly as the schema says', () => {
+    const { actual, expected } = readmeConfigSection(
+      'file-fetcher',
+      fileFetcherConfigSchema,
+      join(repoRoot(), 'docs/altinn.md'),
+    );
+    expect(actual).toBe(expected);
+  });
+
+  it('loads a minimal environment; Broker gets bare resource ids', () => {
+    const config = loadFileFetcherConfig({
+      KAFKA_BROKERS: 'k:9092',
+      FETCH_ORGANISATION_NUMBER: '312000008',
+      FETCH_RESOURCES: 'urn:altinn:resource:res-a,res-b',
+      ALTINN_TOKEN: 'a.b.c',
+    });
+    expect(config).toMatchObject({
+      CONSUMER_NAME: 'file-fetcher',
+      PORT: 8085,
+      STORAGE_DIR: './data/files',
+      RECONCILE_INTERVAL_SECONDS: 900,
+      FETCH_VERIFY_CHECKSUM: true,
+    });
+    expect(resourceIds(config)).toEqual(['res-a', 'res-b']);
+  });
+
+  it('requires our organisation and resources, and an Altinn credential', () => {
+    expect(() => loadFileFetcherConfig({ KAFKA_BROKERS: 'k:9092' })).toThrow(
+      /FETCH_ORGANISATION_NUMBER: is required[\s\S]*FETCH_RESOURCES: is required/,
+    );
+    expect(() =>
+      loadFileFetcherConfig({
+        KAFKA_BROKERS: 'k:9092',
+        FETCH_ORGANISATION_NUMBER: '312000008',
+        FETCH_RESOURCES: 'r',
+      }),
+    ).toThrow(/MASKINPORTEN_CLIENT_ID: no way to authenticate/);
+  });
+});
