@@ -14,6 +14,11 @@ import { loadPollerConfig, pollerConfigSchema } from '../../../apps/poller/src/a
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { loadSlackConfig, slackConfigSchema } from '../../../apps/slack/src/app/config/slack.config';
 // eslint-disable-next-line @nx/enforce-module-boundaries
+import {
+  fileFetcherConfigSchema,
+  loadFileFetcherConfig,
+} from '../../../apps/file-fetcher/src/app/config/file-fetcher.config';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth';
 
 /**
@@ -50,6 +55,11 @@ export interface DeployedApp {
    * can run on the Kubernetes environment (the real values live in the cluster's Secrets).
    */
   readonly secretSamples?: () => EnvRecord;
+  /**
+   * Variables naming folders whose content must outlive the container: in Kubernetes they must lie on a
+   * PersistentVolumeClaim, in compose on a named volume.
+   */
+  readonly persistentDirs?: readonly string[];
 }
 
 export const APPS: readonly DeployedApp[] = [
@@ -88,6 +98,15 @@ export const APPS: readonly DeployedApp[] = [
     load: loadSlackConfig,
     requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],
     scaling: 'keda',
+  },
+  {
+    name: 'file-fetcher',
+    schema: fileFetcherConfigSchema,
+    load: loadFileFetcherConfig,
+    requiredInCluster: ['FETCH_DATABASE_URL'],
+    scaling: 'keda',
+    secretSamples: () => ({ MASKINPORTEN_PRIVATE_KEY: samplePrivateKey() }),
+    persistentDirs: ['STORAGE_DIR'],
   },
 ];
 

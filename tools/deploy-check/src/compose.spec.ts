@@ -128,6 +128,18 @@ describe('docker/compose.yaml', () => {
       expect(Number(grace?.[1]) * 1000).toBeGreaterThan(Number(config()['SHUTDOWN_GRACE_MS']));
     });
 
+    it('keeps its persistent folders on a named volume', () => {
+      const named = Object.keys((raw['volumes'] as Obj | undefined) ?? {});
+      for (const variable of app.persistentDirs ?? []) {
+        const dir = String(config()[variable]).replace(/^\.\//, '/app/');
+        const mount = arr(s['volumes'])
+          .map((v) => String(v).split(':'))
+          .find(([, target]) => dir === target || dir.startsWith(`${target}/`));
+        expect([variable, named.includes(mount?.[0] ?? '')]).toEqual([variable, true]);
+        for (const t of arr(s['tmpfs'])) expect(dir.startsWith(String(t).split(':')[0])).toBe(false);
+      }
+    });
+
     it('keeps secrets out of the file: each secret variable comes from docker/.env', () => {
       const rawEnv = serviceEnvironment(at((raw as Obj)['services'], [name, 'environment']));
       for (const [variable, spec] of Object.entries(app.schema as Schema))

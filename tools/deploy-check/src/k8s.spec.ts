@@ -218,6 +218,25 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       for (const p of arr(at(service, 'spec.ports'))) expect(containerPort(at(p, 'targetPort'))).toBe(port());
     });
 
+    it('keeps its persistent folders on a PersistentVolumeClaim of the overlay', () => {
+      const { config } = appEnv(app);
+      for (const variable of app.persistentDirs ?? []) {
+        const dir = String(config[variable]);
+        expect([variable, dir.startsWith('/')]).toEqual([variable, true]); // not relative to the image's workdir
+        const mount = arr(at(container, 'volumeMounts')).find(
+          (m) => dir === at(m, 'mountPath') || dir.startsWith(`${String(at(m, 'mountPath'))}/`),
+        );
+        const volume = arr(at(podSpec, 'volumes')).find((v) => at(v, 'name') === at(mount, 'name'));
+        const claim = at(volume, 'persistentVolumeClaim.claimName');
+        expect([variable, typeof claim]).toEqual([variable, 'string']);
+        expect([variable, at(mount, 'readOnly') ?? false]).toEqual([variable, false]);
+        const pvc = find(objects, 'PersistentVolumeClaim', String(claim));
+        expect(pvc).toBeDefined();
+        // Several replicas mount it at once unless the app runs alone.
+        if (app.scaling !== 'singleton') expect(at(pvc, 'spec.accessModes')).toContain('ReadWriteMany');
+      }
+    });
+
     it('has requests and limits, and time to shut down gracefully', () => {
       for (const path of ['resources.requests.cpu', 'resources.requests.memory', 'resources.limits.memory'])
         expect([path, typeof at(container, path)]).toEqual([path, 'string']);

@@ -14,6 +14,7 @@ type ModelClass = new (data: never) => Validatable;
 const MODELS: Record<string, ModelClass> = {
   'v1/ConfigMap': v1.ConfigMap,
   'v1/Namespace': v1.Namespace,
+  'v1/PersistentVolumeClaim': v1.PersistentVolumeClaim,
   'v1/Secret': v1.Secret,
   'v1/Service': v1.Service,
   'v1/ServiceAccount': v1.ServiceAccount,
