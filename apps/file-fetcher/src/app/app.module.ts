@@ -24,11 +24,26 @@ import { ReconcilerService } from './fetching/reconciler.service';
 import { FilesController } from './outcomes/files.controller';
 import { type OutcomeStore, PostgresOutcomeStore, SqliteOutcomeStore } from './outcomes/outcome-store';
 import { type FileStorage, LocalFolderStorage } from './storage/file-storage';
+import { S3Storage } from './storage/s3-storage';
 
 export function createOutcomeStore(config: FileFetcherConfig): OutcomeStore {
   return config.FETCH_DATABASE_URL
     ? new PostgresOutcomeStore(config.FETCH_DATABASE_URL, config.FETCH_DB_SCHEMA)
     : new SqliteOutcomeStore(config.FETCH_SQLITE_PATH);
+}
+
+export function createFileStorage(config: FileFetcherConfig): FileStorage {
+  if (config.STORAGE_S3_BUCKET === undefined) return new LocalFolderStorage(config.STORAGE_DIR);
+  return new S3Storage({
+    endpoint: config.STORAGE_S3_ENDPOINT ?? '',
+    bucket: config.STORAGE_S3_BUCKET,
+    region: config.STORAGE_S3_REGION,
+    accessKeyId: config.STORAGE_S3_ACCESS_KEY_ID ?? '',
+    secretAccessKey: config.STORAGE_S3_SECRET_ACCESS_KEY ?? '',
+    prefix: config.STORAGE_S3_PREFIX,
+    spoolDir: config.STORAGE_DIR,
+    timeoutMs: config.ALTINN_HTTP_TIMEOUT_MS,
+  });
 }
 
 /** `published`, Recipient copy, addressed to our organisation, on one of our resources: decided on headers alone. */
@@ -65,7 +80,7 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: () => createAltinnClient(config, { defaultScopes: FILE_FETCHER_SCOPES }),
         },
         { provide: OUTCOME_STORE, useFactory: () => createOutcomeStore(config) },
-        { provide: FILE_STORAGE, useFactory: (): FileStorage => new LocalFolderStorage(config.STORAGE_DIR) },
+        { provide: FILE_STORAGE, useFactory: (): FileStorage => createFileStorage(config) },
         {
           provide: FileFetcher,
           useFactory: (

@@ -29,6 +29,28 @@ describe('file-fetcher configuration', () => {
     expect(resourceIds(config)).toEqual(['res-a', 'res-b']);
   });
 
+  it('needs the endpoint and keys with an S3 bucket, and never echoes the secret', () => {
+    const base = {
+      KAFKA_BROKERS: 'k:9092',
+      FETCH_ORGANISATION_NUMBER: '312000008',
+      FETCH_RESOURCES: 'r',
+      ALTINN_TOKEN: 'a.b.c',
+    };
+    expect(() =>
+      loadFileFetcherConfig({ ...base, STORAGE_S3_BUCKET: 'b', STORAGE_S3_SECRET_ACCESS_KEY: 'very-secret' }),
+    ).toThrow(
+      /STORAGE_S3_ENDPOINT: is required with STORAGE_S3_BUCKET[\s\S]*STORAGE_S3_ACCESS_KEY_ID: is required/,
+    );
+    expect(() =>
+      loadFileFetcherConfig({
+        ...base,
+        STORAGE_S3_BUCKET: 'b',
+        STORAGE_S3_ENDPOINT: 'ftp://x',
+        STORAGE_S3_SECRET_ACCESS_KEY: 'very-secret',
+      }),
+    ).not.toThrow(/very-secret/);
+  });
+
   it('requires our organisation and resources, and an Altinn credential', () => {
     expect(() => loadFileFetcherConfig({ KAFKA_BROKERS: 'k:9092' })).toThrow(
       /FETCH_ORGANISATION_NUMBER: is required[\s\S]*FETCH_RESOURCES: is required/,

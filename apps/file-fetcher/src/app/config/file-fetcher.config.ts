@@ -39,6 +39,26 @@ export const fileFetcherConfigSchema = {
     doc: 'Folder the files are written to, one sub-folder per file transfer (`<dir>/<fileTransferId>/<fileName>`).',
     default: './data/files',
   }),
+  STORAGE_S3_BUCKET: optional(
+    str({
+      doc: 'Store the files in this S3-compatible bucket instead of STORAGE_DIR (which then only holds the download while it is uploaded).',
+    }),
+  ),
+  STORAGE_S3_ENDPOINT: optional(
+    url({
+      doc: 'S3 endpoint, path-style (`https://s3.eu-north-1.amazonaws.com`, `http://minio:9000`). Required with STORAGE_S3_BUCKET.',
+      protocols: ['https', 'http'],
+    }),
+  ),
+  STORAGE_S3_REGION: str({ doc: 'Region the requests are signed for (SigV4).', default: 'us-east-1' }),
+  STORAGE_S3_ACCESS_KEY_ID: optional(str({ doc: 'S3 access key id. Required with STORAGE_S3_BUCKET.' })),
+  STORAGE_S3_SECRET_ACCESS_KEY: optional(
+    str({ doc: 'S3 secret access key. Required with STORAGE_S3_BUCKET.', secret: true }),
+  ),
+  STORAGE_S3_PREFIX: str({
+    doc: 'Key prefix; objects are `<prefix><fileTransferId>/<fileName>`.',
+    default: '',
+  }),
   FETCH_VERIFY_CHECKSUM: bool({
     doc: 'Compare the download with the MD5 checksum in the overview, when the sender gave one.',
     default: true,
@@ -87,6 +107,16 @@ export function loadFileFetcherConfig(env: EnvRecord): FileFetcherConfig {
     !isValidOrganisationNumber(config.FETCH_ORGANISATION_NUMBER)
   ) {
     problems.push({ variable: 'FETCH_ORGANISATION_NUMBER', reason: 'fails the mod-11 check (a typo?)' });
+  }
+  if (config.STORAGE_S3_BUCKET !== undefined) {
+    for (const variable of [
+      'STORAGE_S3_ENDPOINT',
+      'STORAGE_S3_ACCESS_KEY_ID',
+      'STORAGE_S3_SECRET_ACCESS_KEY',
+    ] as const) {
+      if (config[variable] === undefined)
+        problems.push({ variable, reason: 'is required with STORAGE_S3_BUCKET' });
+    }
   }
   if (problems.length > 0) throw new ConfigError('file-fetcher', problems);
   return config;

@@ -141,7 +141,7 @@ export class FileFetcher {
     if (
       previous?.status === 'downloaded' &&
       previous.location !== undefined &&
-      this.storage.exists(previous.location)
+      (await this.storage.exists(previous.location).catch(() => false))
     ) {
       stored = kept(previous);
     } else {

@@ -25,7 +25,7 @@ describe('local folder storage', () => {
     expect(readdirSync(join(dir, id))).toEqual([expect.stringMatching(/^\.partial-/)]);
     const location = await w.commit();
     expect(readFileSync(location, 'utf8')).toBe('hello');
-    expect(storage.exists(location)).toBe(true);
+    expect(await storage.exists(location)).toBe(true);
 
     const aborted = storage.begin(id, 'other.xml');
     aborted.stream.write('partial');

@@ -10,15 +10,15 @@ export interface StoredFileWriter {
   abort(): Promise<void>;
 }
 
-/** Where fetched files go. Only a local folder today; an S3-compatible store would implement the same. */
+/** Where fetched files go: a local folder, or an S3-compatible bucket. */
 export interface FileStorage {
-  readonly kind: 'local';
+  readonly kind: 'local' | 's3';
   begin(fileTransferId: string, fileName: string): StoredFileWriter;
   /** True when `location` (as returned by commit) still holds a file. */
-  exists(location: string): boolean;
+  exists(location: string): Promise<boolean>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A file name that is safe on disk: the last path segment only, no control characters or separators, at most
@@ -68,7 +68,7 @@ export class LocalFolderStorage implements FileStorage {
     };
   }
 
-  exists(location: string): boolean {
+  async exists(location: string): Promise<boolean> {
     return existsSync(location);
   }
 }
