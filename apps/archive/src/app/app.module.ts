@@ -35,7 +35,12 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
         {
           provide: ArchiveWriter,
           useFactory: (store: ArchiveStore) =>
-            new ArchiveWriter(store, { maxRows: config.ARCHIVE_BATCH_MAX_ROWS, lingerMs: config.ARCHIVE_BATCH_LINGER_MS }),
+            new ArchiveWriter(store, {
+              maxRows: config.ARCHIVE_BATCH_MAX_ROWS,
+              lingerMs: config.ARCHIVE_BATCH_LINGER_MS,
+              // SQLite writes one batch at a time anyway; PostgreSQL gets one batch per pooled connection.
+              maxInFlight: config.ARCHIVE_DATABASE_URL ? config.ARCHIVE_DB_POOL_SIZE : 1,
+            }),
           inject: [ARCHIVE_STORE],
         },
         // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).

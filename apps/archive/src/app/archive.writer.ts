@@ -10,12 +10,12 @@ export class ArchiveWriter {
 
   constructor(
     private readonly store: ArchiveStore,
-    options: { maxRows: number; lingerMs: number },
+    options: { maxRows: number; lingerMs: number; maxInFlight?: number },
   ) {
     this.batcher = new Batcher<ArchiveRow>((rows) => this.flush(rows), {
       maxItems: options.maxRows,
       lingerMs: options.lingerMs,
-      maxInFlight: 2,
+      maxInFlight: options.maxInFlight ?? 2,
     });
   }
 

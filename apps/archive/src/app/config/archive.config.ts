@@ -7,7 +7,7 @@ import { LOG_LEVELS } from '@broker-events/observability';
  */
 export const archiveConfigSchema = {
   ...kafkaConfigSchema,
-  ...pipelineConfigSchema({ consumer: 'archive', concurrency: 500, port: 8083 }),
+  ...pipelineConfigSchema({ consumer: 'archive', concurrency: 500, partitionsConcurrently: 6, port: 8083 }),
   ARCHIVE_DATABASE_URL: optional(
     url({
       doc: 'PostgreSQL for the archive, e.g. `postgres://user:pass@127.0.0.1:5432/broker`. Unset: the embedded SQLite file below.',

@@ -1,5 +1,10 @@
 import { DEFAULT_RETRY_POLICY, backoffMs, sleep } from './backoff';
-import { PermanentDeliveryError, TransientDeliveryError, classifyFailure, parseRetryAfter } from './delivery-errors';
+import {
+  PermanentDeliveryError,
+  TransientDeliveryError,
+  classifyFailure,
+  parseRetryAfter,
+} from './delivery-errors';
 
 describe('backoffMs', () => {
   const policy = { ...DEFAULT_RETRY_POLICY, initialBackoffMs: 100, maxBackoffMs: 1000 };
@@ -31,9 +36,17 @@ describe('classifyFailure', () => {
   it('keeps the classification whether it gets the error or what Nest’s RPC filter made of it', () => {
     const transient = new TransientDeliveryError('429', 2000);
     expect(classifyFailure(transient)).toEqual({ kind: 'transient', message: '429', retryAfterMs: 2000 });
-    expect(classifyFailure(transient.getError())).toEqual({ kind: 'transient', message: '429', retryAfterMs: 2000 });
+    expect(classifyFailure(transient.getError())).toEqual({
+      kind: 'transient',
+      message: '429',
+      retryAfterMs: 2000,
+    });
     const permanent = new PermanentDeliveryError('400');
-    expect(classifyFailure(permanent.getError())).toEqual({ kind: 'permanent', message: '400', retryAfterMs: undefined });
+    expect(classifyFailure(permanent.getError())).toEqual({
+      kind: 'permanent',
+      message: '400',
+      retryAfterMs: undefined,
+    });
     expect(classifyFailure(new Error('ECONNRESET'))).toEqual({ kind: 'transient', message: 'ECONNRESET' });
     expect(classifyFailure({ status: 'error', message: 'Internal server error' }).kind).toBe('transient');
     expect(classifyFailure('boom')).toEqual({ kind: 'transient', message: 'boom' });

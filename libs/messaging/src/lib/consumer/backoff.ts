@@ -24,7 +24,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
  * "Full jitter" backoff (AWS architecture blog): a random wait between half and all of the exponential step,
  * never shorter than the sink's Retry-After. `attempt` is the 1-based number of the call that just failed.
  */
-export function backoffMs(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random = Math.random): number {
+export function backoffMs(
+  policy: RetryPolicy,
+  attempt: number,
+  retryAfterMs?: number,
+  random = Math.random,
+): number {
   const step = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
   const jittered = Math.round(step / 2 + random() * (step / 2));
   return Math.max(jittered, retryAfterMs ?? 0);

@@ -19,11 +19,14 @@ describe('Batcher', () => {
   });
 
   it('fails only the items a flush reports as failed', async () => {
-    const batcher = new Batcher<number>(async (items) => items.map((i) => (i % 2 === 1 ? new Error(`odd ${i}`) : undefined)), {
-      maxItems: 100,
-      lingerMs: 1,
-      maxInFlight: 2,
-    });
+    const batcher = new Batcher<number>(
+      async (items) => items.map((i) => (i % 2 === 1 ? new Error(`odd ${i}`) : undefined)),
+      {
+        maxItems: 100,
+        lingerMs: 1,
+        maxInFlight: 2,
+      },
+    );
     const results = await Promise.allSettled([0, 1, 2, 3].map((i) => batcher.add(i)));
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
   });

@@ -58,7 +58,8 @@ export class Batcher<T> {
       this.scheduled = false;
       this.run();
     };
-    if (this.options.lingerMs > 0 && this.queue.length < this.options.maxItems) setTimeout(run, this.options.lingerMs);
+    if (this.options.lingerMs > 0 && this.queue.length < this.options.maxItems)
+      setTimeout(run, this.options.lingerMs);
     else setImmediate(run);
   }
 

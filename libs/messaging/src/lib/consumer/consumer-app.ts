@@ -33,7 +33,10 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
         createTopics: config.KAFKA_CREATE_TOPICS
-          ? { partitions: config.KAFKA_TOPIC_PARTITIONS, replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR }
+          ? {
+              partitions: config.KAFKA_TOPIC_PARTITIONS,
+              replicationFactor: config.KAFKA_TOPIC_REPLICATION_FACTOR,
+            }
           : undefined,
         metrics: registry,
         logger: logger.child({ component: 'pipeline' }),
@@ -87,6 +90,9 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
   }
   await app.startAllMicroservices();
   await app.listen(config.PORT, config.HOST);
-  logger.info({ consumer: config.CONSUMER_NAME, groupId: server.groupId, port: config.PORT }, 'consumer started');
+  logger.info(
+    { consumer: config.CONSUMER_NAME, groupId: server.groupId, port: config.PORT },
+    'consumer started',
+  );
   return app;
 }

@@ -5,13 +5,19 @@ import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { PostgresIdempotencyStore } from './idempotency/postgres-idempotency-store';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
 
-const wholeNumber = (v: string): string | undefined => (/^\d+$/.test(v) ? undefined : `"${v}" is not a whole number of milliseconds`);
+const wholeNumber = (v: string): string | undefined =>
+  /^\d+$/.test(v) ? undefined : `"${v}" is not a whole number of milliseconds`;
 
 /**
  * Settings every pipeline consumer shares (spread into the app's schema after kafkaConfigSchema).
  * `defaults` lets an app pick its own consumer name and concurrency.
  */
-export function pipelineConfigSchema(defaults: { consumer: string; concurrency?: number; port: number }) {
+export function pipelineConfigSchema(defaults: {
+  consumer: string;
+  concurrency?: number;
+  partitionsConcurrently?: number;
+  port: number;
+}) {
   return {
     CONSUMER_NAME: str({
       doc: 'Consumer name: names the retry topic `altinn.broker.retry.v1.<name>`, the DLQ `altinn.broker.dlq.v1.<name>` and the consumer group `<name>-server`.',
@@ -29,9 +35,23 @@ export function pipelineConfigSchema(defaults: { consumer: string; concurrency?:
       min: 1,
       max: 10_000,
     }),
-    CONSUMER_PARTITIONS_CONCURRENTLY: int({ doc: 'Partitions handled at once (kafkajs partitionsConsumedConcurrently).', default: 2, min: 1, max: 64 }),
-    RETRY_IN_PLACE_ATTEMPTS: int({ doc: 'Handler calls per round before an event is parked (first call included).', default: 3, min: 1, max: 20 }),
-    RETRY_INITIAL_BACKOFF_MS: int({ doc: 'First in-place backoff; doubles per call, with jitter.', default: 200, min: 1 }),
+    CONSUMER_PARTITIONS_CONCURRENTLY: int({
+      doc: 'Partitions handled at once (kafkajs partitionsConsumedConcurrently).',
+      default: defaults.partitionsConcurrently ?? 2,
+      min: 1,
+      max: 64,
+    }),
+    RETRY_IN_PLACE_ATTEMPTS: int({
+      doc: 'Handler calls per round before an event is parked (first call included).',
+      default: 3,
+      min: 1,
+      max: 20,
+    }),
+    RETRY_INITIAL_BACKOFF_MS: int({
+      doc: 'First in-place backoff; doubles per call, with jitter.',
+      default: 200,
+      min: 1,
+    }),
     RETRY_MAX_BACKOFF_MS: int({
       doc: 'Longest in-place backoff. A sink Retry-After longer than this parks the event in the retry topic instead.',
       default: 5000,
@@ -42,14 +62,38 @@ export function pipelineConfigSchema(defaults: { consumer: string; concurrency?:
       default: ['30000', '300000', '1800000'],
       item: wholeNumber,
     }),
-    KAFKA_CREATE_TOPICS: bool({ doc: 'Create the source, retry and DLQ topics at start-up when missing (off where Strimzi owns topics).', default: true }),
-    KAFKA_TOPIC_PARTITIONS: int({ doc: 'Partitions for the topics it creates (the gateway creates the events topic with its own setting).', default: 6, min: 1 }),
-    KAFKA_TOPIC_REPLICATION_FACTOR: int({ doc: 'Replication factor for the topics it creates.', default: 1, min: 1 }),
+    KAFKA_CREATE_TOPICS: bool({
+      doc: 'Create the source, retry and DLQ topics at start-up when missing (off where Strimzi owns topics).',
+      default: true,
+    }),
+    KAFKA_TOPIC_PARTITIONS: int({
+      doc: 'Partitions for the topics it creates (the gateway creates the events topic with its own setting).',
+      default: 6,
+      min: 1,
+    }),
+    KAFKA_TOPIC_REPLICATION_FACTOR: int({
+      doc: 'Replication factor for the topics it creates.',
+      default: 1,
+      min: 1,
+    }),
     KAFKA_SESSION_TIMEOUT_MS: int({ doc: 'Consumer session timeout.', default: 30000, min: 6000 }),
-    KAFKA_HEARTBEAT_INTERVAL_MS: int({ doc: 'Consumer heartbeat interval (also sent while a slow delivery runs).', default: 3000, min: 100 }),
-    PORT: int({ doc: 'HTTP port for /health/live, /health/ready, /metrics (and the app’s own API); 0 picks a free port.', default: defaults.port, min: 0, max: 65535 }),
+    KAFKA_HEARTBEAT_INTERVAL_MS: int({
+      doc: 'Consumer heartbeat interval (also sent while a slow delivery runs).',
+      default: 3000,
+      min: 100,
+    }),
+    PORT: int({
+      doc: 'HTTP port for /health/live, /health/ready, /metrics (and the app’s own API); 0 picks a free port.',
+      default: defaults.port,
+      min: 0,
+      max: 65535,
+    }),
     HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
-    SHUTDOWN_GRACE_MS: int({ doc: 'How long a graceful shutdown may take (drain in-flight deliveries, commit) before the process exits.', default: 25000, min: 0 }),
+    SHUTDOWN_GRACE_MS: int({
+      doc: 'How long a graceful shutdown may take (drain in-flight deliveries, commit) before the process exits.',
+      default: 25000,
+      min: 0,
+    }),
   };
 }
 
@@ -73,8 +117,15 @@ export const idempotencyConfigSchema = {
       protocols: ['postgres', 'postgresql'],
     }),
   ),
-  IDEMPOTENCY_DB_SCHEMA: str({ doc: 'PostgreSQL schema for the processed-events table.', default: 'consumers', pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
-  IDEMPOTENCY_SQLITE_PATH: str({ doc: 'SQLite file for the processed-events store when no database URL is set.', default: './data/processed-events.sqlite' }),
+  IDEMPOTENCY_DB_SCHEMA: str({
+    doc: 'PostgreSQL schema for the processed-events table.',
+    default: 'consumers',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
+  IDEMPOTENCY_SQLITE_PATH: str({
+    doc: 'SQLite file for the processed-events store when no database URL is set.',
+    default: './data/processed-events.sqlite',
+  }),
 };
 
 export type IdempotencyConfig = ConfigOf<typeof idempotencyConfigSchema>;

@@ -43,6 +43,9 @@ export async function readTopic(
   await admin.connect();
   const groupId = `tool-read-${randomBytes(6).toString('hex')}`;
   try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new Error(`Topic ${topic} does not exist (has the consumer ever started with KAFKA_CREATE_TOPICS, or is the name right?)`);
+    }
     const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map<number, bigint>();
     for (const p of ends) {
@@ -98,7 +101,8 @@ export async function readTopic(
 
 export function toDeadLetter(r: StoredRecord): DeadLetter {
   const h = r.headers;
-  const num = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+  const num = (v: string | undefined): number | undefined =>
+    v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
   return {
     ...r,
     consumer: h[HEADERS.deliveryConsumer],
@@ -162,7 +166,8 @@ export class DeadLetterAdmin {
     const now = new Date().toISOString();
     const records: KafkaRecord[] = chosen.map((d) => {
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(d.headers)) if (!DELIVERY_HEADER_NAMES.includes(name)) headers[name] = value;
+      for (const [name, value] of Object.entries(d.headers))
+        if (!DELIVERY_HEADER_NAMES.includes(name)) headers[name] = value;
       headers[PIPELINE_HEADERS.redrivenAt] = now;
       headers[PIPELINE_HEADERS.redriveCount] = String(d.redriveCount + 1);
       let topic: string;
@@ -170,12 +175,17 @@ export class DeadLetterAdmin {
         topic = retryTopic(this.consumer);
         headers[HEADERS.deliveryNotBefore] = now;
         headers[HEADERS.deliveryConsumer] = this.consumer;
-        for (const name of [HEADERS.deliveryOriginalTopic, HEADERS.deliveryOriginalPartition, HEADERS.deliveryOriginalOffset]) {
+        for (const name of [
+          HEADERS.deliveryOriginalTopic,
+          HEADERS.deliveryOriginalPartition,
+          HEADERS.deliveryOriginalOffset,
+        ]) {
           const v = d.headers[name];
           if (v !== undefined) headers[name] = v;
         }
       } else {
-        if (!d.originalTopic) throw new RangeError(`Dead letter ${d.partition}:${d.offset} has no original topic header`);
+        if (!d.originalTopic)
+          throw new RangeError(`Dead letter ${d.partition}:${d.offset} has no original topic header`);
         topic = d.originalTopic;
       }
       return { topic, key: d.key ?? '', value: d.value, headers };
@@ -186,6 +196,11 @@ export class DeadLetterAdmin {
     } finally {
       await publisher.close();
     }
-    return chosen.map((d, i) => ({ topic: d.topic, partition: d.partition, offset: d.offset, to: records[i].topic }));
+    return chosen.map((d, i) => ({
+      topic: d.topic,
+      partition: d.partition,
+      offset: d.offset,
+      to: records[i].topic,
+    }));
   }
 }

@@ -50,7 +50,11 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
     const info = error as Partial<DeliveryFailureInfo>;
     const message = typeof info.message === 'string' ? info.message : 'delivery failed';
     const retryAfterMs = typeof info.retryAfterMs === 'number' ? info.retryAfterMs : undefined;
-    return { kind: info[DELIVERY_FAILURE] === 'permanent' ? 'permanent' : 'transient', message, retryAfterMs };
+    return {
+      kind: info[DELIVERY_FAILURE] === 'permanent' ? 'permanent' : 'transient',
+      message,
+      retryAfterMs,
+    };
   }
   if (error instanceof Error) return { kind: 'transient', message: error.message };
   if (typeof error === 'object' && error !== null && 'message' in error) {

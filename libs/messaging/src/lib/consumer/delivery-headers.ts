@@ -59,9 +59,16 @@ export function historyOf(
   fromRetryTopic: boolean,
 ): DeliveryHistory {
   if (!fromRetryTopic) {
-    return { attempts: 0, rounds: 0, originalTopic: here.topic, originalPartition: here.partition, originalOffset: here.offset };
+    return {
+      attempts: 0,
+      rounds: 0,
+      originalTopic: here.topic,
+      originalPartition: here.partition,
+      originalOffset: here.offset,
+    };
   }
-  const int = (v: string | undefined, d: number): number => (v !== undefined && /^\d+$/.test(v) ? Number(v) : d);
+  const int = (v: string | undefined, d: number): number =>
+    v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
   return {
     attempts: int(headers[HEADERS.deliveryAttempt], 0),
     rounds: int(headers[PIPELINE_HEADERS.round], 0),

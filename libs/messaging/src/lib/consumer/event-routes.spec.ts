@@ -13,8 +13,18 @@ const target = (rule: Record<string, unknown>, at: string, problems: string[]): 
 describe('compileRoutes', () => {
   const routes = compileRoutes(
     JSON.stringify([
-      { name: 'published to recipients of 312000008', types: ['no.altinn.broker.published'], roles: ['Recipient'], organisations: ['312000008'], to: 'a' },
-      { resources: ['altinn-broker-test-resource-1'], types: ['no.altinn.broker.uploadfailed', 'no.altinn.broker.filepurged'], to: 'b' },
+      {
+        name: 'published to recipients of 312000008',
+        types: ['no.altinn.broker.published'],
+        roles: ['Recipient'],
+        organisations: ['312000008'],
+        to: 'a',
+      },
+      {
+        resources: ['altinn-broker-test-resource-1'],
+        types: ['no.altinn.broker.uploadfailed', 'no.altinn.broker.filepurged'],
+        to: 'b',
+      },
       { when: { prefix: { type: 'no.altinn.broker.download' } }, to: 'c' },
     ]),
     target,
@@ -22,7 +32,8 @@ describe('compileRoutes', () => {
   );
 
   it('matches by type, resource, role and organisation, and by a raw filter', () => {
-    const at = (o: Record<string, unknown>) => matchingRoutes(routes, attributesFromEvent(sampleEvent(o))).map((r) => r.target);
+    const at = (o: Record<string, unknown>) =>
+      matchingRoutes(routes, attributesFromEvent(sampleEvent(o))).map((r) => r.target);
     expect(at({})).toEqual(['a']);
     expect(at({ subject: 'urn:altinn:organization:identifier-no:311000004' })).toEqual([]);
     expect(at({ data: { Role: 'Sender' } })).toEqual([]);
@@ -36,7 +47,9 @@ describe('compileRoutes', () => {
   it('gives the pipeline one filter: any rule', () => {
     const any = compileFilter(anyRoute(routes));
     expect(any(attributesFromEvent(sampleEvent({ type: 'no.altinn.broker.filepurged' })))).toBe(true);
-    expect(any(attributesFromEvent(sampleEvent({ type: 'no.altinn.broker.filetransferinitialized' })))).toBe(false);
+    expect(any(attributesFromEvent(sampleEvent({ type: 'no.altinn.broker.filetransferinitialized' })))).toBe(
+      false,
+    );
   });
 
   it('reports every problem of every rule at once', () => {

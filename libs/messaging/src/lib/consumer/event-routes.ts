@@ -39,7 +39,11 @@ const MATCH_KEYS = new Set(['name', 'when', 'types', 'resources', 'roles', 'orga
 
 function stringList(value: unknown, at: string, problems: string[]): string[] | undefined {
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v.length > 0)) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((v) => typeof v === 'string' && v.length > 0)
+  ) {
     problems.push(`${at} must be a non-empty array of strings`);
     return undefined;
   }
@@ -53,7 +57,8 @@ export function routeFilter(match: RouteMatch): EventFilter {
   if (match.types) parts.push(filters.type(...match.types));
   if (match.resources) parts.push(filters.any(...match.resources.map((r) => filters.resource(r))));
   if (match.roles) parts.push(filters.any(...match.roles.map((r) => filters.role(r))));
-  if (match.organisations) parts.push(filters.any(...match.organisations.map((o) => filters.organisation(o))));
+  if (match.organisations)
+    parts.push(filters.any(...match.organisations.map((o) => filters.organisation(o))));
   return parts.length === 1 ? parts[0] : filters.all(...parts);
 }
 
@@ -70,9 +75,12 @@ export function compileRoutes<T>(
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new RouteConfigError([`is not valid JSON (${error instanceof Error ? error.message : String(error)})`]);
+    throw new RouteConfigError([
+      `is not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+    ]);
   }
-  if (!Array.isArray(parsed) || parsed.length === 0) throw new RouteConfigError(['must be a non-empty JSON array of rules']);
+  if (!Array.isArray(parsed) || parsed.length === 0)
+    throw new RouteConfigError(['must be a non-empty JSON array of rules']);
   const problems: string[] = [];
   const routes: CompiledRoute<T>[] = [];
   parsed.forEach((raw: unknown, index) => {
@@ -83,7 +91,8 @@ export function compileRoutes<T>(
     }
     const rule = raw as Record<string, unknown>;
     for (const key of Object.keys(rule)) {
-      if (!MATCH_KEYS.has(key) && !targetKeys.includes(key)) problems.push(`${at} has an unknown field "${key}"`);
+      if (!MATCH_KEYS.has(key) && !targetKeys.includes(key))
+        problems.push(`${at} has an unknown field "${key}"`);
     }
     const before = problems.length;
     const match: RouteMatch = {
@@ -93,8 +102,11 @@ export function compileRoutes<T>(
       roles: stringList(rule['roles'], `${at}.roles`, problems) as RouteMatch['roles'],
       organisations: stringList(rule['organisations'], `${at}.organisations`, problems),
     };
-    for (const role of match.roles ?? []) if (role !== 'Sender' && role !== 'Recipient') problems.push(`${at}.roles: "${role}" is not Sender or Recipient`);
-    for (const type of match.types ?? []) if (type !== type.toLowerCase()) problems.push(`${at}.types: "${type}" must be lowercase`);
+    for (const role of match.roles ?? [])
+      if (role !== 'Sender' && role !== 'Recipient')
+        problems.push(`${at}.roles: "${role}" is not Sender or Recipient`);
+    for (const type of match.types ?? [])
+      if (type !== type.toLowerCase()) problems.push(`${at}.types: "${type}" must be lowercase`);
     const name = typeof rule['name'] === 'string' ? rule['name'] : at;
     const t = target(rule, at, problems);
     if (problems.length > before || t === undefined) return;
@@ -102,7 +114,9 @@ export function compileRoutes<T>(
       const filter = routeFilter(match);
       routes.push({ index, name, filter, matches: compileFilter(filter), target: t });
     } catch (error) {
-      problems.push(`${at}: ${error instanceof FilterError ? `${error.path.replace(/^filter/, 'when')}: ${error.problem}` : String(error)}`);
+      problems.push(
+        `${at}: ${error instanceof FilterError ? `${error.path.replace(/^filter/, 'when')}: ${error.problem}` : String(error)}`,
+      );
     }
   });
   if (problems.length > 0) throw new RouteConfigError(problems);
@@ -110,7 +124,10 @@ export function compileRoutes<T>(
 }
 
 /** The rules an event matches, in order. */
-export function matchingRoutes<T>(routes: readonly CompiledRoute<T>[], attrs: EventAttributes): CompiledRoute<T>[] {
+export function matchingRoutes<T>(
+  routes: readonly CompiledRoute<T>[],
+  attrs: EventAttributes,
+): CompiledRoute<T>[] {
   return routes.filter((r) => r.matches(attrs));
 }
 

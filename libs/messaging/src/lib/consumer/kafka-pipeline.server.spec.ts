@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type AltinnCloudEvent, HEADERS, type KafkaRecord, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
+import {
+  type AltinnCloudEvent,
+  HEADERS,
+  type KafkaRecord,
+  TOPICS,
+  canonicalEventType,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
 import { Controller, Injectable, Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -34,11 +41,18 @@ type Script = (event: AltinnCloudEvent, attempt: number) => void | Promise<void>
 
 @Injectable()
 class ScriptedSink {
-  readonly calls: { id: string; resourceinstance?: string; attempt: number; topic: string; at: number }[] = [];
+  readonly calls: { id: string; resourceinstance?: string; attempt: number; topic: string; at: number }[] =
+    [];
   script: Script = () => undefined;
 
   async deliver(event: AltinnCloudEvent, ctx: PipelineContext): Promise<void> {
-    this.calls.push({ id: event.id, resourceinstance: event.resourceinstance, attempt: ctx.info.attempt, topic: ctx.info.topic, at: Date.now() });
+    this.calls.push({
+      id: event.id,
+      resourceinstance: event.resourceinstance,
+      attempt: ctx.info.attempt,
+      topic: ctx.info.topic,
+      at: Date.now(),
+    });
     await this.script(event, ctx.info.attempt);
   }
 
@@ -72,7 +86,9 @@ interface Harness {
 const open: Harness[] = [];
 const publisher = new CoalescingPublisher(kafka);
 
-async function start(options: Partial<KafkaPipelineOptions> & { partitions?: number; topic?: string; consumer?: string } = {}): Promise<Harness> {
+async function start(
+  options: Partial<KafkaPipelineOptions> & { partitions?: number; topic?: string; consumer?: string } = {},
+): Promise<Harness> {
   seq++;
   const consumer = options.consumer ?? `t${run}-${seq}`;
   const topic = options.topic ?? `${TOPICS.events}.t${run}-${seq}`;
@@ -111,7 +127,11 @@ async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void>
   await publisher.publish(events.map((e) => record(e, topic)));
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
@@ -130,12 +150,18 @@ async function committed(groupId: string, topic: string): Promise<Record<number,
   }
 }
 
-async function counter(metrics: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function counter(
+  metrics: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = metrics.getSingleMetric(name);
   if (!metric) return 0;
   const data = await metric.get();
   return data.values
-    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
+    .filter((v) =>
+      Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val),
+    )
     .reduce((sum, v) => sum + v.value, 0);
 }
 
@@ -156,7 +182,9 @@ describe('KafkaPipelineServer', () => {
   it('delivers each event once, in order per file transfer, and commits every offset', async () => {
     const h = await start({ partitions: 3, concurrency: 8 });
     const transfers = ['a', 'b', 'c', 'd'].map(() => sampleEvent().resourceinstance as string);
-    const events = transfers.flatMap((t) => Array.from({ length: 5 }, () => sampleEvent({ resourceinstance: t })));
+    const events = transfers.flatMap((t) =>
+      Array.from({ length: 5 }, () => sampleEvent({ resourceinstance: t })),
+    );
     h.sink.script = async () => {
       await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15)));
     };
@@ -181,7 +209,10 @@ describe('KafkaPipelineServer', () => {
   it('skips what the filter rejects, on headers alone, and still commits past it', async () => {
     const h = await start({ filter: { exact: { role: 'Sender' } } });
     const recipient = sampleEvent();
-    const sender = sampleEvent({ data: { Role: 'Sender' }, subject: 'urn:altinn:organization:identifier-no:311000004' });
+    const sender = sampleEvent({
+      data: { Role: 'Sender' },
+      subject: 'urn:altinn:organization:identifier-no:311000004',
+    });
     await send(h.topic, recipient, sender);
     await until('sender delivered', () => h.sink.delivered(sender.id) === 1);
     await until('both committed', async () => (await committed(h.server.groupId, h.topic))[0] === '2');
@@ -266,7 +297,10 @@ describe('KafkaPipelineServer', () => {
     };
     await send(h.topic, event);
     await until('delivered', () => h.sink.calls.some((c) => c.id === event.id && c.attempt === 3));
-    await until('retry offset committed', async () => (await committed(h.server.groupId, h.server.retryTopicName))[0] === '1');
+    await until(
+      'retry offset committed',
+      async () => (await committed(h.server.groupId, h.server.retryTopicName))[0] === '1',
+    );
     expect(h.sink.delivered(event.id)).toBe(3);
     expect(await new DeadLetterAdmin(kafka, h.consumer).list()).toEqual([]);
   });
@@ -278,7 +312,12 @@ describe('KafkaPipelineServer', () => {
     h.sink.script = (e) => {
       if (e.id === rejected.id) throw new PermanentDeliveryError('sink answered 400 invalid_payload');
     };
-    const poison: KafkaRecord = { topic: h.topic, key: 'poison', value: Buffer.from('{not json'), headers: { [HEADERS.type]: 'no.altinn.broker.published' } };
+    const poison: KafkaRecord = {
+      topic: h.topic,
+      key: 'poison',
+      value: Buffer.from('{not json'),
+      headers: { [HEADERS.type]: 'no.altinn.broker.published' },
+    };
     await publisher.publish([poison]);
     await send(h.topic, rejected, after);
     await until('after delivered', () => h.sink.delivered(after.id) === 1);
@@ -292,7 +331,10 @@ describe('KafkaPipelineServer', () => {
     expect(dead[0].value.toString()).toBe('{not json');
     expect(dead[0].error).toMatch(/^invalid event: /);
     expect(h.sink.delivered(rejected.id)).toBe(1);
-    await until('committed past all three', async () => (await committed(h.server.groupId, h.topic))[0] === '3');
+    await until(
+      'committed past all three',
+      async () => (await committed(h.server.groupId, h.topic))[0] === '3',
+    );
   });
 
   it('re-drives a dead letter to its original topic, where it is delivered', async () => {

@@ -11,7 +11,7 @@ import {
   fromKafkaRecord,
   retryTopic,
 } from '@broker-events/contracts';
-import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { lastValueFrom } from 'rxjs';
@@ -39,7 +39,12 @@ export interface PipelineLogger {
   error(obj: object, msg?: string): void;
 }
 
-const SILENT: PipelineLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const SILENT: PipelineLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export interface KafkaPipelineOptions {
   /** Consumer name (contracts' CONSUMER_NAME_PATTERN). Names the retry and DLQ topics; group id `<name>-server`. */
@@ -107,6 +112,7 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
   private readonly metrics?: PipelineMetrics;
   private readonly publisher: CoalescingPublisher;
   private consumer?: Consumer;
+  private handler?: MessageHandler;
   private joined = false;
   private crashed = false;
   private stopping = false;
@@ -145,14 +151,20 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
 
   private async start(): Promise<void> {
     if (!this.getHandlerByPattern(this.pattern)) {
-      throw new Error(`No @EventPattern(${JSON.stringify(this.pattern)}) handler is registered for ${this.consumerName}`);
+      throw new Error(
+        `No @EventPattern(${JSON.stringify(this.pattern)}) handler is registered for ${this.consumerName}`,
+      );
     }
     const { kafka } = this.options;
     if (this.options.createTopics) {
       const { partitions, replicationFactor } = this.options.createTopics;
       await ensureTopics(
         kafka,
-        [...this.sourceTopics, this.retryTopicName, this.deadLetterTopicName].map((topic) => ({ topic, partitions, replicationFactor })),
+        [...this.sourceTopics, this.retryTopicName, this.deadLetterTopicName].map((topic) => ({
+          topic,
+          partitions,
+          replicationFactor,
+        })),
       );
     }
     await this.options.idempotency?.init();
@@ -168,7 +180,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
-      this.log.info({ groupId: this.groupId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+      this.log.info(
+        { groupId: this.groupId, assignment: e.payload.memberAssignment },
+        'joined consumer group',
+      );
       this.emit('group-join', e.payload);
     });
     consumer.on(consumer.events.CRASH, (e) => {
@@ -189,7 +204,13 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.log.info(
-      { consumer: this.consumerName, groupId: this.groupId, topics: this.sourceTopics, retryTopic: this.retryTopicName, deadLetterTopic: this.deadLetterTopicName },
+      {
+        consumer: this.consumerName,
+        groupId: this.groupId,
+        topics: this.sourceTopics,
+        retryTopic: this.retryTopicName,
+        deadLetterTopic: this.deadLetterTopicName,
+      },
       'delivery pipeline started',
     );
   }
@@ -213,7 +234,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
 
   /** Events: `group-join`, `rebalancing`, `crash` (for tests and operators). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the signature Nest's Server declares
-  on<EventKey extends string = string, EventCallback extends Function = Function>(event: EventKey, callback: EventCallback): void {
+  on<EventKey extends string = string, EventCallback extends Function = Function>(
+    event: EventKey,
+    callback: EventCallback,
+  ): void {
     const list = this.listeners.get(event) ?? [];
     list.push(callback as unknown as (...args: unknown[]) => void);
     this.listeners.set(event, list);
@@ -242,7 +266,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
         this.log.debug({ err: error }, 'heartbeat refused (rebalance in progress)');
       }
     };
-    const ticker = setInterval(() => void beat(), Math.max(500, (this.options.heartbeatIntervalMs ?? 3_000) / 2));
+    const ticker = setInterval(
+      () => void beat(),
+      Math.max(500, (this.options.heartbeatIntervalMs ?? 3_000) / 2),
+    );
 
     const offsets: string[] = [];
     const finished = new Set<string>();
@@ -255,12 +282,21 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     };
     const lanes = new Map<string, Promise<Outcome | 'failed'>>();
     const inFlight = new Set<Promise<unknown>>();
+    // A slot opens when any task settles (a counter and one waiter, not Promise.race over every task).
+    let slotFreed: (() => void) | undefined;
     let failure: unknown;
     let pauseUntil: number | undefined;
 
     try {
       for (const message of batch.messages) {
-        if (this.stopping || rebalancing || failure !== undefined || !payload.isRunning() || payload.isStale()) break;
+        if (
+          this.stopping ||
+          rebalancing ||
+          failure !== undefined ||
+          !payload.isRunning() ||
+          payload.isStale()
+        )
+          break;
         if (fromRetry) {
           const due = Date.parse(headerString(message, HEADERS.deliveryNotBefore) ?? '');
           if (Number.isFinite(due) && due > Date.now()) {
@@ -268,13 +304,15 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
             break;
           }
         }
-        while (inFlight.size >= this.concurrency) await Promise.race(inFlight);
+        while (inFlight.size >= this.concurrency) await new Promise<void>((r) => (slotFreed = r));
         if (failure !== undefined) break;
         const offset = message.offset;
         offsets.push(offset);
         const key = message.key ? message.key.toString('utf8') : `\u0000${offset}`;
         const previous = lanes.get(key);
-        const task: Promise<Outcome | 'failed'> = (previous ?? Promise.resolve<Outcome | 'failed'>('delivered'))
+        const task: Promise<Outcome | 'failed'> = (
+          previous ?? Promise.resolve<Outcome | 'failed'>('delivered')
+        )
           .then((before) =>
             // Keep a key's order: once one of its records could not finish, later ones wait for the next fetch.
             before === 'interrupted' || before === 'failed' || failure !== undefined
@@ -294,7 +332,12 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
           );
         lanes.set(key, task);
         inFlight.add(task);
-        void task.then(() => inFlight.delete(task));
+        void task.then(() => {
+          inFlight.delete(task);
+          const wake = slotFreed;
+          slotFreed = undefined;
+          wake?.();
+        });
       }
       await Promise.all(inFlight);
       advance();
@@ -306,7 +349,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
           resume();
         }, wait);
         this.resumeTimers.add(timer);
-        this.log.debug({ topic: batch.topic, partition: batch.partition, waitMs: wait }, 'retry not due yet: partition paused');
+        this.log.debug(
+          { topic: batch.topic, partition: batch.partition, waitMs: wait },
+          'retry not due yet: partition paused',
+        );
       }
       this.metrics?.lag.set(
         { consumer: this.consumerName, topic: batch.topic, partition: String(batch.partition) },
@@ -343,7 +389,14 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     this.metrics?.received.inc({ consumer, topic });
     const headers = headersToStrings(message.headers);
     const history = historyOf(headers, { topic, partition, offset: message.offset }, fromRetry);
-    const where = { consumer, topic, partition, offset: message.offset, eventId: headers[HEADERS.id], type: headers[HEADERS.type] };
+    const where = {
+      consumer,
+      topic,
+      partition,
+      offset: message.offset,
+      eventId: headers[HEADERS.id],
+      type: headers[HEADERS.type],
+    };
     const done = (outcome: Outcome): Outcome => {
       this.metrics?.deliveryLatency.observe({ consumer, outcome }, elapsedSeconds(started));
       return outcome;
@@ -363,7 +416,15 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
         .slice(0, 5)
         .map((v) => `${v.path || '(record)'} ${v.reason}`)
         .join('; ');
-      await this.park('dlq', message, headers, history, { kind: 'permanent', message: `invalid event: ${reason}` }, history.attempts, 'invalid');
+      await this.park(
+        'dlq',
+        message,
+        headers,
+        history,
+        { kind: 'permanent', message: `invalid event: ${reason}` },
+        history.attempts,
+        'invalid',
+      );
       this.metrics?.deadLettered.inc({ consumer, reason: 'invalid' });
       this.log.warn({ ...where, violations: parsed.violations.slice(0, 5) }, 'invalid event dead-lettered');
       return done('dead-lettered');
@@ -385,24 +446,31 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
           return done('duplicate');
         }
         // 4. deliver
-        await this.invoke(event, {
-          consumer,
-          topic,
-          partition,
-          offset: message.offset,
-          originalTopic: history.originalTopic,
-          originalPartition: history.originalPartition,
-          originalOffset: history.originalOffset,
-          key: message.key ? message.key.toString('utf8') : null,
-          headers,
-          timestamp: message.timestamp,
-          receivedAt: new Date(),
-          attempt,
-          canonicalType: parsed.canonicalType,
-        }, heartbeat);
+        await this.invoke(
+          event,
+          {
+            consumer,
+            topic,
+            partition,
+            offset: message.offset,
+            originalTopic: history.originalTopic,
+            originalPartition: history.originalPartition,
+            originalOffset: history.originalOffset,
+            key: message.key ? message.key.toString('utf8') : null,
+            headers,
+            timestamp: message.timestamp,
+            receivedAt: new Date(),
+            attempt,
+            canonicalType: parsed.canonicalType,
+          },
+          heartbeat,
+        );
         if (store) {
           await store.remember(consumer, eventKey).catch((error: unknown) => {
-            this.log.warn({ ...where, err: error }, 'delivered, but could not record it in the idempotency store');
+            this.log.warn(
+              { ...where, err: error },
+              'delivered, but could not record it in the idempotency store',
+            );
           });
         }
         this.metrics?.delivered.inc({ consumer });
@@ -415,7 +483,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
         const wait = backoffMs(this.policy, call, last.retryAfterMs);
         if (last.retryAfterMs !== undefined && last.retryAfterMs > this.policy.maxBackoffMs) break;
         this.metrics?.retried.inc({ consumer, stage: 'in_place' });
-        this.log.info({ ...where, attempt, error: last.message, waitMs: wait }, 'transient failure: retrying in place');
+        this.log.info(
+          { ...where, attempt, error: last.message, waitMs: wait },
+          'transient failure: retrying in place',
+        );
         if (!(await sleep(wait, this.abort.signal))) return 'interrupted';
       }
     }
@@ -431,7 +502,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     if (history.rounds < this.policy.retryTopicDelaysMs.length) {
       await this.park('retry', message, headers, history, failure, attempt, 'transient');
       this.metrics?.retried.inc({ consumer, stage: 'retry_topic' });
-      this.log.warn({ ...where, attempt, round: history.rounds + 1, error: failure.message }, 'transient failure: parked in the retry topic');
+      this.log.warn(
+        { ...where, attempt, round: history.rounds + 1, error: failure.message },
+        'transient failure: parked in the retry topic',
+      );
       return done('retry');
     }
     await this.park('dlq', message, headers, history, failure, attempt, 'transient');
@@ -440,8 +514,13 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     return done('dead-lettered');
   }
 
-  private async invoke(event: AltinnCloudEvent, info: PipelineMessageInfo, heartbeat: () => Promise<void>): Promise<void> {
-    const handler = this.getHandlerByPattern(this.pattern);
+  private async invoke(
+    event: AltinnCloudEvent,
+    info: PipelineMessageInfo,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    // Looked up once: Nest's pattern-to-route normalisation is too slow to repeat per record.
+    const handler = (this.handler ??= this.getHandlerByPattern(this.pattern) ?? undefined);
     if (!handler) throw new PermanentDeliveryError(`no handler for ${this.pattern}`);
     const result: unknown = await handler(event, new PipelineContext(info, heartbeat));
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
@@ -458,7 +537,8 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
   ): Promise<void> {
     const now = new Date();
     const out: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) if (!DELIVERY_HEADER_NAMES.includes(name)) out[name] = value;
+    for (const [name, value] of Object.entries(headers))
+      if (!DELIVERY_HEADER_NAMES.includes(name)) out[name] = value;
     out[HEADERS.deliveryConsumer] = this.consumerName;
     out[HEADERS.deliveryAttempt] = String(attempts);
     out[HEADERS.deliveryError] = errorHeader(failure.message);
@@ -487,7 +567,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
       await this.publisher.publish([record]);
     } catch (error) {
       this.metrics?.parkFailures.inc({ consumer: this.consumerName });
-      this.log.error({ err: error, topic, offset: message.offset }, 'could not write to the retry/dead-letter topic');
+      this.log.error(
+        { err: error, topic, offset: message.offset },
+        'could not write to the retry/dead-letter topic',
+      );
       throw error;
     }
   }
@@ -502,7 +585,8 @@ function headerString(message: KafkaMessage, name: string): string | undefined {
 
 function lagAfter(highWatermark: string, lastResolved: string | null, messages: KafkaMessage[]): bigint {
   const hw = BigInt(highWatermark);
-  const position = lastResolved !== null ? BigInt(lastResolved) + 1n : BigInt(messages[0]?.offset ?? highWatermark);
+  const position =
+    lastResolved !== null ? BigInt(lastResolved) + 1n : BigInt(messages[0]?.offset ?? highWatermark);
   return hw > position ? hw - position : 0n;
 }
 

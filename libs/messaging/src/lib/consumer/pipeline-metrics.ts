@@ -13,7 +13,8 @@ export class PipelineMetrics {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make();
+    const get = <T>(name: string, make: () => T): T =>
+      (registry.getSingleMetric(name) as T | undefined) ?? make();
     this.received = get(
       'pipeline_received_total',
       () =>

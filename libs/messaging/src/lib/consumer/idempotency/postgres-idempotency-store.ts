@@ -13,7 +13,9 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     private readonly schema = 'public',
   ) {
     if (!IDENTIFIER.test(schema)) throw new RangeError(`Invalid schema name ${JSON.stringify(schema)}`);
-    this.pool = new Pool(typeof connection === 'string' ? { connectionString: connection, max: 4 } : connection);
+    this.pool = new Pool(
+      typeof connection === 'string' ? { connectionString: connection, max: 4 } : connection,
+    );
     this.table = `"${schema}".processed_events`;
   }
 
