@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AltinnCloudEvent, TOPICS, canonicalEventType, parseCloudEvent, toKafkaRecord } from '@broker-events/contracts';
+import {
+  type AltinnCloudEvent,
+  TOPICS,
+  canonicalEventType,
+  parseCloudEvent,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { loadSamples, sampleEvent } from '@broker-events/contracts/testing';
 import { CoalescingPublisher, createKafka, ensureTopics } from '@broker-events/messaging';
 import { createLogger } from '@broker-events/observability';
@@ -64,7 +70,10 @@ async function rows(): Promise<number> {
   const client = new Client({ connectionString: PG_URL });
   await client.connect();
   try {
-    return Number((await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".archived_events`)).rows[0].n);
+    return Number(
+      (await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schema}".archived_events`))
+        .rows[0].n,
+    );
   } finally {
     await client.end();
   }
@@ -74,7 +83,9 @@ async function rows(): Promise<number> {
 const events: AltinnCloudEvent[] = [
   ...loadSamples()
     .filter((s) => s.expected.kind !== 'handshake')
-    .map((s) => sampleEvent({ ...(s.body as Record<string, unknown>), id: `${(s.body as { id: string }).id}-${run}` })),
+    .map((s) =>
+      sampleEvent({ ...(s.body as Record<string, unknown>), id: `${(s.body as { id: string }).id}-${run}` }),
+    ),
   sampleEvent({ type: 'no.altinn.broker.somethingnew' }),
 ];
 
@@ -98,30 +109,53 @@ afterAll(async () => {
 
 describe('archive consumer (PostgreSQL)', () => {
   it('archives every event of every type once, with its Kafka coordinates, and serves it by id, file transfer and time', async () => {
-    const app = await start({ CONSUMER_NAME: `archive-${run}`, ARCHIVE_DATABASE_URL: PG_URL, ARCHIVE_DB_SCHEMA: schema });
+    const app = await start({
+      CONSUMER_NAME: `archive-${run}`,
+      ARCHIVE_DATABASE_URL: PG_URL,
+      ARCHIVE_DB_SCHEMA: schema,
+    });
     expect((await get<{ status: string }>(app, '/health/ready')).status).toBe(200);
     await send([...events, events[0]]);
     await until('all archived', async () => (await rows()) === events.length);
 
-    const found = events.find((e) => e.type === 'no.altinn.broker.published' && e.subject?.endsWith('312000008'));
+    const found = events.find(
+      (e) => e.type === 'no.altinn.broker.published' && e.subject?.endsWith('312000008'),
+    );
     if (!found?.time) throw new Error('the samples have no published event for the recipient');
     const published = found;
     const time = Date.parse(found.time);
-    const byId = await get<{ events: ArchivedEvent[] }>(app, `/archive/events/${encodeURIComponent(published.id)}`);
+    const byId = await get<{ events: ArchivedEvent[] }>(
+      app,
+      `/archive/events/${encodeURIComponent(published.id)}`,
+    );
     expect(byId.status).toBe(200);
     expect(byId.body.events).toHaveLength(1);
     const [archived] = byId.body.events;
-    expect(archived).toMatchObject({ id: published.id, type: 'no.altinn.broker.published', role: 'Recipient', resourceinstance: published.resourceinstance });
+    expect(archived).toMatchObject({
+      id: published.id,
+      type: 'no.altinn.broker.published',
+      role: 'Recipient',
+      resourceinstance: published.resourceinstance,
+    });
     expect(archived.kafka.topic).toBe(topic);
-    expect(parseCloudEvent(archived.event)).toMatchObject({ ok: true, event: JSON.parse(JSON.stringify(published)) });
+    expect(parseCloudEvent(archived.event)).toMatchObject({
+      ok: true,
+      event: JSON.parse(JSON.stringify(published)),
+    });
     expect(Number.isNaN(Date.parse(archived.receivedAt))).toBe(false);
 
-    const transfer = await get<{ events: ArchivedEvent[] }>(app, `/archive/file-transfers/${published.resourceinstance}/events`);
+    const transfer = await get<{ events: ArchivedEvent[] }>(
+      app,
+      `/archive/file-transfers/${published.resourceinstance}/events`,
+    );
     expect(transfer.body.events.map((e) => e.id)).toContain(published.id);
 
     const from = new Date(time - 1).toISOString();
     const to = new Date(time + 1).toISOString();
-    const range = await get<{ events: ArchivedEvent[] }>(app, `/archive/events?from=${from}&to=${to}&limit=1000`);
+    const range = await get<{ events: ArchivedEvent[] }>(
+      app,
+      `/archive/events?from=${from}&to=${to}&limit=1000`,
+    );
     expect(range.body.events.map((e) => e.id)).toContain(published.id);
 
     expect((await get(app, '/archive/events/does-not-exist')).status).toBe(404);
@@ -129,16 +163,25 @@ describe('archive consumer (PostgreSQL)', () => {
     expect((await get(app, `/archive/events?from=${to}&to=${from}`)).status).toBe(400);
 
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(new RegExp(`pipeline_delivered_total\\{consumer="archive-${run}"[^}]*\\} ${events.length + 1}`));
+    expect(metrics.body).toMatch(
+      new RegExp(`pipeline_delivered_total\\{consumer="archive-${run}"[^}]*\\} ${events.length + 1}`),
+    );
   });
 
   it('a redelivery (a new consumer group re-reading the topic) adds no rows', async () => {
     const before = await rows();
     expect(before).toBeGreaterThan(0);
-    const app = await start({ CONSUMER_NAME: `archive-${run}-again`, ARCHIVE_DATABASE_URL: PG_URL, ARCHIVE_DB_SCHEMA: schema });
+    const app = await start({
+      CONSUMER_NAME: `archive-${run}-again`,
+      ARCHIVE_DATABASE_URL: PG_URL,
+      ARCHIVE_DB_SCHEMA: schema,
+    });
     const fresh = sampleEvent();
     await send([fresh]);
-    await until('the fresh event archived', async () => (await get(app, `/archive/events/${fresh.id}`)).status === 200);
+    await until(
+      'the fresh event archived',
+      async () => (await get(app, `/archive/events/${fresh.id}`)).status === 200,
+    );
     expect(await rows()).toBe(before + 1);
   });
 });
@@ -146,11 +189,22 @@ describe('archive consumer (PostgreSQL)', () => {
 describe('archive consumer (embedded SQLite default)', () => {
   it('archives into the SQLite file when no database is configured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'archive-'));
-    const app = await start({ CONSUMER_NAME: `archive-${run}-sqlite`, ARCHIVE_SQLITE_PATH: join(dir, 'archive.sqlite') });
+    const app = await start({
+      CONSUMER_NAME: `archive-${run}-sqlite`,
+      ARCHIVE_SQLITE_PATH: join(dir, 'archive.sqlite'),
+    });
     const last = events[events.length - 1];
-    await until('archived', async () => (await get(app, `/archive/events/${encodeURIComponent(last.id)}`)).status === 200);
-    const body = (await get<{ events: ArchivedEvent[] }>(app, `/archive/events/${encodeURIComponent(last.id)}`)).body;
+    await until(
+      'archived',
+      async () => (await get(app, `/archive/events/${encodeURIComponent(last.id)}`)).status === 200,
+    );
+    const body = (
+      await get<{ events: ArchivedEvent[] }>(app, `/archive/events/${encodeURIComponent(last.id)}`)
+    ).body;
     expect(body.events[0]).toMatchObject({ id: last.id, type: 'no.altinn.broker.somethingnew' });
-    expect((await get<{ checks: Record<string, boolean> }>(app, '/health/ready')).body.checks).toEqual({ 'kafka-consumer': true, database: true });
+    expect((await get<{ checks: Record<string, boolean> }>(app, '/health/ready')).body.checks).toEqual({
+      'kafka-consumer': true,
+      database: true,
+    });
   });
 });

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { type AltinnCloudEvent, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
 import { loadConfig } from '@broker-events/config';
-import { CoalescingPublisher, DeadLetterAdmin, createKafka, ensureTopics, kafkaConfigSchema } from '@broker-events/messaging';
+import {
+  CoalescingPublisher,
+  DeadLetterAdmin,
+  createKafka,
+  ensureTopics,
+  kafkaConfigSchema,
+} from '@broker-events/messaging';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -39,7 +45,9 @@ class TestSmtp {
       onRcptTo: (address, _session, callback) => {
         const code = this.reply(address.address);
         if (code === undefined) return callback();
-        const error = new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later') as Error & { responseCode: number };
+        const error = new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later') as Error & {
+          responseCode: number;
+        };
         error.responseCode = code;
         return callback(error);
       },
@@ -71,12 +79,33 @@ class TestSmtp {
 const smtp = new TestSmtp();
 
 const ROUTES = [
-  { name: 'recipients of 312000008', types: ['no.altinn.broker.published'], roles: ['Recipient'], organisations: ['312000008'], to: ['inbox@recipient.example'], language: 'nb' },
-  { name: 'ops sees published and failures', types: ['no.altinn.broker.published', 'no.altinn.broker.uploadfailed'], to: ['ops@example.no', 'Oncall@Example.no'], language: 'nb+en' },
-  { name: 'failures in English', types: ['no.altinn.broker.uploadfailed'], resources: ['altinn-broker-test-resource-1'], to: ['partner@abroad.example'], language: 'en' },
+  {
+    name: 'recipients of 312000008',
+    types: ['no.altinn.broker.published'],
+    roles: ['Recipient'],
+    organisations: ['312000008'],
+    to: ['inbox@recipient.example'],
+    language: 'nb',
+  },
+  {
+    name: 'ops sees published and failures',
+    types: ['no.altinn.broker.published', 'no.altinn.broker.uploadfailed'],
+    to: ['ops@example.no', 'Oncall@Example.no'],
+    language: 'nb+en',
+  },
+  {
+    name: 'failures in English',
+    types: ['no.altinn.broker.uploadfailed'],
+    resources: ['altinn-broker-test-resource-1'],
+    to: ['partner@abroad.example'],
+    language: 'en',
+  },
 ];
 
-const kafka = createKafka(loadConfig('email-spec', kafkaConfigSchema, { KAFKA_BROKERS: brokers }), 'email-spec');
+const kafka = createKafka(
+  loadConfig('email-spec', kafkaConfigSchema, { KAFKA_BROKERS: brokers }),
+  'email-spec',
+);
 const publisher = new CoalescingPublisher(kafka);
 const apps: NestFastifyApplication[] = [];
 
@@ -102,7 +131,11 @@ function baseEnv(consumer: string, topic: string): Record<string, string> {
   };
 }
 
-async function startApp(consumer: string, topic: string, extra: Record<string, string> = {}): Promise<NestFastifyApplication> {
+async function startApp(
+  consumer: string,
+  topic: string,
+  extra: Record<string, string> = {},
+): Promise<NestFastifyApplication> {
   const { config, routes } = loadEmailConfig({ ...baseEnv(consumer, topic), ...extra });
   const app = await startEmail(config, routes, createLogger('email', 'silent'), false);
   apps.push(app);
@@ -120,7 +153,11 @@ async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void>
   await publisher.publish(events.map((e) => ({ ...toKafkaRecord(e, canonicalEventType(e.type)), topic })));
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
@@ -158,13 +195,35 @@ describe('email consumer', () => {
     const { consumer, topic } = await fresh();
     const app = await startApp(consumer, topic);
     const published = sampleEvent({ time: '2026-11-20T09:00:12Z' });
-    const failed = sampleEvent({ type: 'no.altinn.broker.uploadfailed', data: { Role: 'Sender' }, subject: 'urn:altinn:organization:identifier-no:311000004' });
-    const unrouted = sampleEvent({ type: 'no.altinn.broker.filetransferinitialized', data: { Role: 'Sender' } });
+    const failed = sampleEvent({
+      type: 'no.altinn.broker.uploadfailed',
+      data: { Role: 'Sender' },
+      subject: 'urn:altinn:organization:identifier-no:311000004',
+    });
+    const unrouted = sampleEvent({
+      type: 'no.altinn.broker.filetransferinitialized',
+      data: { Role: 'Sender' },
+    });
     await send(topic, unrouted, published, failed);
-    await until('five mails', () => smtp.received.filter((r) => r.mail.text?.includes(published.resourceinstance ?? '-') || r.mail.text?.includes(failed.resourceinstance ?? '-')).length === 5);
-    await until('all three records handled', async () => (await metric(app, 'pipeline_delivery_duration_seconds_count', 'outcome="delivered"')) + (await metric(app, 'pipeline_delivery_duration_seconds_count', 'outcome="skipped"')) === 3);
+    await until(
+      'five mails',
+      () =>
+        smtp.received.filter(
+          (r) =>
+            r.mail.text?.includes(published.resourceinstance ?? '-') ||
+            r.mail.text?.includes(failed.resourceinstance ?? '-'),
+        ).length === 5,
+    );
+    await until(
+      'all three records handled',
+      async () =>
+        (await metric(app, 'pipeline_delivery_duration_seconds_count', 'outcome="delivered"')) +
+          (await metric(app, 'pipeline_delivery_duration_seconds_count', 'outcome="skipped"')) ===
+        3,
+    );
 
-    const about = (e: AltinnCloudEvent) => smtp.received.filter((r) => r.mail.text?.includes(e.resourceinstance ?? '-'));
+    const about = (e: AltinnCloudEvent) =>
+      smtp.received.filter((r) => r.mail.text?.includes(e.resourceinstance ?? '-'));
     expect(about(unrouted)).toHaveLength(0);
     expect(await metric(app, 'pipeline_skipped_total', 'reason="filter"')).toBe(1);
 
@@ -183,7 +242,9 @@ describe('email consumer', () => {
     const toOps = about(published).filter((r) => r.to.includes('ops@example.no'));
     expect(toOps).toHaveLength(1);
     expect(toOps[0].to).toEqual(['ops@example.no']);
-    expect(toOps[0].mail.subject).toBe('Altinn Formidling: Fil klar til nedlasting (altinn-broker-test-resource-1) / File ready for download (altinn-broker-test-resource-1)');
+    expect(toOps[0].mail.subject).toBe(
+      'Altinn Formidling: Fil klar til nedlasting (altinn-broker-test-resource-1) / File ready for download (altinn-broker-test-resource-1)',
+    );
     expect(about(published).filter((r) => r.to.includes('oncall@example.no'))).toHaveLength(1);
 
     // uploadfailed: ops (nb+en) and the partner (en); the partner rule's languages merge with nothing else
@@ -192,7 +253,11 @@ describe('email consumer', () => {
     expect(toPartner[0].mail.subject).toBe('Altinn Broker: Upload failed for altinn-broker-test-resource-1');
     expect(toPartner[0].mail.text).toContain('Role:');
     expect(toPartner[0].mail.text).toMatch(/Sender/);
-    expect(about(failed).map((r) => r.to[0]).sort()).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
+    expect(
+      about(failed)
+        .map((r) => r.to[0])
+        .sort(),
+    ).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
   });
 
   it('sends nothing twice for a redelivered event, also after a restart', async () => {
@@ -202,13 +267,19 @@ describe('email consumer', () => {
     const mine = () => smtp.received.filter((r) => r.mail.text?.includes(event.resourceinstance ?? '-'));
     await send(topic, event, event);
     await until('three mails', () => mine().length === 3);
-    await until('duplicate skipped', async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1);
+    await until(
+      'duplicate skipped',
+      async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1,
+    );
     await app.close();
     apps.splice(apps.indexOf(app), 1);
 
     app = await startApp(consumer, topic);
     await send(topic, event);
-    await until('duplicate skipped after restart', async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1);
+    await until(
+      'duplicate skipped after restart',
+      async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1,
+    );
     expect(mine()).toHaveLength(3);
   });
 
@@ -221,10 +292,17 @@ describe('email consumer', () => {
     await send(topic, event);
     const mine = () => smtp.received.filter((r) => r.mail.text?.includes(event.resourceinstance ?? '-'));
     await until('partner mailed', () => mine().some((r) => r.to.includes('partner@abroad.example')));
-    await until('delivered', async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1);
+    await until(
+      'delivered',
+      async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1,
+    );
     expect(refusals).toBe(4);
     // the two addresses that took the mail the first time were not mailed again on the retries
-    expect(mine().map((r) => r.to[0]).sort()).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
+    expect(
+      mine()
+        .map((r) => r.to[0])
+        .sort(),
+    ).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
     expect(await metric(app, 'pipeline_retried_total', 'stage="retry_topic"')).toBe(1);
   });
 
@@ -240,12 +318,23 @@ describe('email consumer', () => {
     expect(dead).toMatchObject({ failure: 'permanent', attempts: 1, originalTopic: topic, consumer });
     expect(dead.error).toMatch(/partner@abroad\.example: SMTP 550/);
     const mine = () => smtp.received.filter((r) => r.mail.text?.includes(event.resourceinstance ?? '-'));
-    expect(mine().map((r) => r.to[0]).sort()).toEqual(['oncall@example.no', 'ops@example.no']);
+    expect(
+      mine()
+        .map((r) => r.to[0])
+        .sort(),
+    ).toEqual(['oncall@example.no', 'ops@example.no']);
 
     smtp.reply = () => undefined;
     await dlq.redrive([{ partition: dead.partition, offset: dead.offset }]);
-    await until('delivered after re-drive', async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1);
-    expect(mine().map((r) => r.to[0]).sort()).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
+    await until(
+      'delivered after re-drive',
+      async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1,
+    );
+    expect(
+      mine()
+        .map((r) => r.to[0])
+        .sort(),
+    ).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
   });
 });
 
@@ -257,8 +346,13 @@ describe('email config', () => {
         SMTP_HOST: 'localhost',
         SMTP_USER: 'me',
         EMAIL_FROM: 'noreply@example.no',
-        EMAIL_ROUTES: JSON.stringify([{ types: ['no.altinn.broker.published'], to: ['not an address'] }, { roles: ['Boss'], to: ['a@b.no'], language: 'de' }]),
+        EMAIL_ROUTES: JSON.stringify([
+          { types: ['no.altinn.broker.published'], to: ['not an address'] },
+          { roles: ['Boss'], to: ['a@b.no'], language: 'de' },
+        ]),
       }),
-    ).toThrow(/SMTP_PASSWORD: is required with SMTP_USER[\s\S]*EMAIL_ROUTES: rule 1.to has invalid addresses: "not an address"[\s\S]*rule 2.roles: "Boss"[\s\S]*rule 2.language/);
+    ).toThrow(
+      /SMTP_PASSWORD: is required with SMTP_USER[\s\S]*EMAIL_ROUTES: rule 1.to has invalid addresses: "not an address"[\s\S]*rule 2.roles: "Boss"[\s\S]*rule 2.language/,
+    );
   });
 });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { loadConfig } from '@broker-events/config';
 import { type AltinnCloudEvent, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
-import { CoalescingPublisher, DeadLetterAdmin, createKafka, ensureTopics, kafkaConfigSchema } from '@broker-events/messaging';
+import {
+  CoalescingPublisher,
+  DeadLetterAdmin,
+  createKafka,
+  ensureTopics,
+  kafkaConfigSchema,
+} from '@broker-events/messaging';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startSlack } from '../src/app/bootstrap';
@@ -16,13 +22,18 @@ const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const run = randomBytes(3).toString('hex');
 const dataDir = mkdtempSync(join(tmpdir(), 'slack-spec-'));
 const TOKEN = 'xoxb-test-token';
-const kafka = createKafka(loadConfig('slack-spec', kafkaConfigSchema, { KAFKA_BROKERS: brokers }), 'slack-spec');
+const kafka = createKafka(
+  loadConfig('slack-spec', kafkaConfigSchema, { KAFKA_BROKERS: brokers }),
+  'slack-spec',
+);
 const publisher = new CoalescingPublisher(kafka);
 const slack = new SlackStandIn(TOKEN);
 const apps: NestFastifyApplication[] = [];
 let seq = 0;
 
-async function startApp(extra: Record<string, string>): Promise<{ app: NestFastifyApplication; consumer: string; topic: string }> {
+async function startApp(
+  extra: Record<string, string>,
+): Promise<{ app: NestFastifyApplication; consumer: string; topic: string }> {
   seq++;
   const consumer = `slack-${run}-${seq}`;
   const topic = `${TOPICS.events}.slack-${run}-${seq}`;
@@ -50,13 +61,21 @@ async function startApp(extra: Record<string, string>): Promise<{ app: NestFasti
 }
 
 const webhook = () => ({ SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/XXXX` });
-const api = () => ({ SLACK_BOT_TOKEN: TOKEN, SLACK_CHANNEL: 'C0123456', SLACK_API_BASE_URL: `${slack.url}/api` });
+const api = () => ({
+  SLACK_BOT_TOKEN: TOKEN,
+  SLACK_CHANNEL: 'C0123456',
+  SLACK_API_BASE_URL: `${slack.url}/api`,
+});
 
 async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void> {
   await publisher.publish(events.map((e) => ({ ...toKafkaRecord(e, canonicalEventType(e.type)), topic })));
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
@@ -70,7 +89,8 @@ async function metric(app: NestFastifyApplication, name: string, labels = ''): P
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-const about = (e: AltinnCloudEvent) => slack.requests.filter((r) => JSON.stringify(r.body).includes(e.resourceinstance ?? '-'));
+const about = (e: AltinnCloudEvent) =>
+  slack.requests.filter((r) => JSON.stringify(r.body).includes(e.resourceinstance ?? '-'));
 
 beforeAll(async () => {
   expect(brokers).not.toBe('');
@@ -93,17 +113,26 @@ afterAll(async () => {
 
 describe('Slack consumer', () => {
   it('posts one Block Kit message per event to an incoming webhook, and skips what SLACK_FILTER leaves out', async () => {
-    const { app, topic } = await startApp({ ...webhook(), SLACK_FILTER: JSON.stringify({ not: { exact: { type: 'no.altinn.broker.uploadprocessing' } } }) });
+    const { app, topic } = await startApp({
+      ...webhook(),
+      SLACK_FILTER: JSON.stringify({ not: { exact: { type: 'no.altinn.broker.uploadprocessing' } } }),
+    });
     const published = sampleEvent();
     const failed = sampleEvent({ type: 'no.altinn.broker.uploadfailed', data: { Role: 'Sender' } });
     const skipped = sampleEvent({ type: 'no.altinn.broker.uploadprocessing', data: { Role: 'Sender' } });
     await send(topic, skipped, published, failed);
     await until('two posts', () => about(published).length + about(failed).length === 2);
-    await until('skip counted', async () => (await metric(app, 'pipeline_skipped_total', 'reason="filter"')) === 1);
+    await until(
+      'skip counted',
+      async () => (await metric(app, 'pipeline_skipped_total', 'reason="filter"')) === 1,
+    );
     expect(about(skipped)).toHaveLength(0);
     const [post] = about(published);
     expect(post.path).toBe('/services/T000/B000/XXXX');
-    expect(post.body.blocks?.[0]).toMatchObject({ type: 'header', text: { text: ':package: File ready for download' } });
+    expect(post.body.blocks?.[0]).toMatchObject({
+      type: 'header',
+      text: { text: ':package: File ready for download' },
+    });
     expect(post.body.text).toContain(published.resourceinstance);
     expect(about(failed)[0].body.blocks?.[0]).toMatchObject({ text: { text: ':x: Upload failed' } });
   });
@@ -113,7 +142,10 @@ describe('Slack consumer', () => {
     const event = sampleEvent();
     slack.script.push({ kind: 'rate-limited', retryAfterSeconds: 1 });
     await send(topic, event);
-    await until('delivered', async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1);
+    await until(
+      'delivered',
+      async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 1,
+    );
     expect(about(event).map((r) => r.status)).toEqual([429, 200]);
     expect(await metric(app, 'pipeline_retried_total', 'stage="in_place"')).toBe(1);
   });
@@ -123,7 +155,10 @@ describe('Slack consumer', () => {
     const invalid = sampleEvent();
     const gone = sampleEvent();
     const fine = sampleEvent();
-    slack.script.push({ kind: 'webhook-error', status: 400, error: 'invalid_payload' }, { kind: 'webhook-error', status: 404, error: 'no_service' });
+    slack.script.push(
+      { kind: 'webhook-error', status: 400, error: 'invalid_payload' },
+      { kind: 'webhook-error', status: 404, error: 'no_service' },
+    );
     await send(topic, invalid, gone, fine);
     const dlq = new DeadLetterAdmin(kafka, consumer);
     await until('two dead letters', async () => (await dlq.list()).length === 2);
@@ -153,19 +188,35 @@ describe('Slack consumer', () => {
     const { app, topic } = await startApp(api());
     const event = sampleEvent();
     await send(topic, event, event);
-    await until('duplicate skipped', async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1);
+    await until(
+      'duplicate skipped',
+      async () => (await metric(app, 'pipeline_skipped_total', 'reason="duplicate"')) === 1,
+    );
     expect(about(event).filter((r) => r.ok)).toHaveLength(1);
   });
 });
 
 describe('Slack config', () => {
   it('wants exactly one destination and a valid filter', () => {
-    expect(() => loadSlackConfig({ KAFKA_BROKERS: 'k:9092' })).toThrow(/SLACK_WEBHOOK_URL: is required unless SLACK_BOT_TOKEN and SLACK_CHANNEL are set/);
-    expect(() => loadSlackConfig({ KAFKA_BROKERS: 'k:9092', SLACK_BOT_TOKEN: TOKEN })).toThrow(/SLACK_CHANNEL: is required with SLACK_BOT_TOKEN/);
-    expect(() => loadSlackConfig({ KAFKA_BROKERS: 'k:9092', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x', SLACK_FILTER: '{"exact":{"colour":"red"}}' })).toThrow(/SLACK_FILTER: Invalid event filter/);
+    expect(() => loadSlackConfig({ KAFKA_BROKERS: 'k:9092' })).toThrow(
+      /SLACK_WEBHOOK_URL: is required unless SLACK_BOT_TOKEN and SLACK_CHANNEL are set/,
+    );
+    expect(() => loadSlackConfig({ KAFKA_BROKERS: 'k:9092', SLACK_BOT_TOKEN: TOKEN })).toThrow(
+      /SLACK_CHANNEL: is required with SLACK_BOT_TOKEN/,
+    );
+    expect(() =>
+      loadSlackConfig({
+        KAFKA_BROKERS: 'k:9092',
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x',
+        SLACK_FILTER: '{"exact":{"colour":"red"}}',
+      }),
+    ).toThrow(/SLACK_FILTER: Invalid event filter/);
     let message = '';
     try {
-      loadSlackConfig({ KAFKA_BROKERS: 'k:9092', SLACK_WEBHOOK_URL: 'not a url https://hooks.slack.com/services/SECRETPART' });
+      loadSlackConfig({
+        KAFKA_BROKERS: 'k:9092',
+        SLACK_WEBHOOK_URL: 'not a url https://hooks.slack.com/services/SECRETPART',
+      });
     } catch (error) {
       message = String(error);
     }

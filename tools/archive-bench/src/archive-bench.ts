@@ -57,7 +57,12 @@ interface Result {
 }
 
 function event(transfer: string, i: number): AltinnCloudEvent {
-  const types = ['no.altinn.broker.filetransferinitialized', 'no.altinn.broker.uploadprocessing', 'no.altinn.broker.published', 'no.altinn.broker.downloadconfirmed'];
+  const types = [
+    'no.altinn.broker.filetransferinitialized',
+    'no.altinn.broker.uploadprocessing',
+    'no.altinn.broker.published',
+    'no.altinn.broker.downloadconfirmed',
+  ];
   const parsed = parseCloudEvent({
     specversion: '1.0',
     id: randomUUID(),
@@ -102,7 +107,11 @@ async function baseline(brokers: string, schema: string): Promise<Result> {
   const db = new Client({ connectionString: PG_URL });
   await db.connect();
   await db.query(BASELINE_DDL(schema));
-  const kafka = new Kafka({ clientId: 'bench-baseline', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-baseline',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const consumer = kafka.consumer({ groupId: `bench-baseline-${run}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -113,12 +122,35 @@ async function baseline(brokers: string, schema: string): Promise<Result> {
     consumer
       .run({
         eachMessage: async ({ partition, message }) => {
-          const parsed = fromKafkaRecord({ key: message.key, value: message.value, headers: message.headers });
+          const parsed = fromKafkaRecord({
+            key: message.key,
+            value: message.value,
+            headers: message.headers,
+          });
           if (!parsed.ok) throw new Error('invalid record');
           const e = parsed.event;
           await db.query(
             `INSERT INTO "${schema}".archived_events VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18) ON CONFLICT (source, id) DO NOTHING`,
-            [e.source, e.id, e.specversion, parsed.canonicalType, null, e.time ?? null, e.subject ?? null, e.datacontenttype ?? null, e.dataschema ?? null, e.resource ?? null, e.resourceinstance ?? null, e.alternativesubject ?? null, eventRole(e) ?? null, JSON.stringify(e), topic, partition, message.offset, new Date()],
+            [
+              e.source,
+              e.id,
+              e.specversion,
+              parsed.canonicalType,
+              null,
+              e.time ?? null,
+              e.subject ?? null,
+              e.datacontenttype ?? null,
+              e.dataschema ?? null,
+              e.resource ?? null,
+              e.resourceinstance ?? null,
+              e.alternativesubject ?? null,
+              eventRole(e) ?? null,
+              JSON.stringify(e),
+              topic,
+              partition,
+              message.offset,
+              new Date(),
+            ],
           );
           if (first === 0) first = Date.now();
           if (++done === EVENTS) resolveDone();
@@ -146,7 +178,12 @@ function result(label: string, started: number, first: number, end: number): Res
 }
 
 /** Runs the built archive app until `count()` reaches EVENTS. */
-async function archive(label: string, brokers: string, env: Record<string, string>, count: () => Promise<number>): Promise<Result> {
+async function archive(
+  label: string,
+  brokers: string,
+  env: Record<string, string>,
+  count: () => Promise<number>,
+): Promise<Result> {
   const main = join(REPO_ROOT, 'dist/apps/archive/main.js');
   const started = Date.now();
   const nodeArgs = (process.env['BENCH_ARCHIVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
@@ -174,7 +211,8 @@ async function archive(label: string, brokers: string, env: Record<string, strin
       const n = await count().catch(() => 0);
       if (n > 0 && first === 0) first = Date.now();
       if (n >= EVENTS) break;
-      if (Date.now() - started > 600_000) throw new Error(`archive did not finish in 10 minutes (${n} rows)\n${output}`);
+      if (Date.now() - started > 600_000)
+        throw new Error(`archive did not finish in 10 minutes (${n} rows)\n${output}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   } finally {
@@ -185,7 +223,8 @@ async function archive(label: string, brokers: string, env: Record<string, strin
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(REPO_ROOT, 'dist/apps/archive/main.js'))) throw new Error('run "npx nx build archive" first (npm run bench:archive does)');
+  if (!existsSync(join(REPO_ROOT, 'dist/apps/archive/main.js')))
+    throw new Error('run "npx nx build archive" first (npm run bench:archive does)');
   let brokers = process.env['KAFKA_BROKERS'];
   let dataDir: string | undefined;
   const kafkaPort = 19492;
@@ -194,7 +233,10 @@ async function main(): Promise<void> {
     process.stdout.write('starting a private Kafka broker…\n');
     brokers = (await startKafka({ port: kafkaPort, controllerPort: kafkaPort + 1, dataDir })).brokers;
   }
-  const kafka = createKafka(loadConfig('bench', kafkaConfigSchema, { KAFKA_BROKERS: brokers }), 'bench-archive');
+  const kafka = createKafka(
+    loadConfig('bench', kafkaConfigSchema, { KAFKA_BROKERS: brokers }),
+    'bench-archive',
+  );
   const sqliteDir = mkdtempSync(join(tmpdir(), 'bench-archive-'));
   const schemas = [`bench_baseline_${run}`, `bench_archive_${run}`];
   const admin = new Client({ connectionString: PG_URL });
@@ -208,9 +250,18 @@ async function main(): Promise<void> {
     results.push(await baseline(brokers, schemas[0]));
 
     process.stdout.write('archive (PostgreSQL)…\n');
-    const pgCount = async () => Number((await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemas[1]}".archived_events`)).rows[0].n);
+    const pgCount = async () =>
+      Number(
+        (await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemas[1]}".archived_events`))
+          .rows[0].n,
+      );
     results.push(
-      await archive('archive consumer (PostgreSQL, default settings)', brokers, { CONSUMER_NAME: `bench-pg-${run}`, ARCHIVE_DATABASE_URL: PG_URL, ARCHIVE_DB_SCHEMA: schemas[1] }, pgCount),
+      await archive(
+        'archive consumer (PostgreSQL, default settings)',
+        brokers,
+        { CONSUMER_NAME: `bench-pg-${run}`, ARCHIVE_DATABASE_URL: PG_URL, ARCHIVE_DB_SCHEMA: schemas[1] },
+        pgCount,
+      ),
     );
 
     process.stdout.write('archive (SQLite)…\n');
@@ -226,7 +277,14 @@ async function main(): Promise<void> {
         db.close();
       }
     };
-    results.push(await archive('archive consumer (embedded SQLite, default settings)', brokers, { CONSUMER_NAME: `bench-sqlite-${run}`, ARCHIVE_SQLITE_PATH: file }, sqliteCount));
+    results.push(
+      await archive(
+        'archive consumer (embedded SQLite, default settings)',
+        brokers,
+        { CONSUMER_NAME: `bench-sqlite-${run}`, ARCHIVE_SQLITE_PATH: file },
+        sqliteCount,
+      ),
+    );
 
     const base = results[0].steadyEventsPerSecond;
     const md = [
@@ -236,14 +294,28 @@ async function main(): Promise<void> {
       '',
       '| run | steady events/s | × baseline | end-to-end events/s | first row after ms | total ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.label} | ${r.steadyEventsPerSecond} | ${(r.steadyEventsPerSecond / base).toFixed(1)} | ${r.endToEndEventsPerSecond} | ${r.firstRowAfterMs} | ${r.totalMs} |`),
+      ...results.map(
+        (r) =>
+          `| ${r.label} | ${r.steadyEventsPerSecond} | ${(r.steadyEventsPerSecond / base).toFixed(1)} | ${r.endToEndEventsPerSecond} | ${r.firstRowAfterMs} | ${r.totalMs} |`,
+      ),
     ].join('\n');
     mkdirSync(RESULTS_DIR, { recursive: true });
     const out = join(RESULTS_DIR, 'archive.json');
     writeFileSync(
       out,
       JSON.stringify(
-        { when: new Date().toISOString(), events: EVENTS, partitions: PARTITIONS, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version }, results },
+        {
+          when: new Date().toISOString(),
+          events: EVENTS,
+          partitions: PARTITIONS,
+          machine: {
+            cpus: cpus().length,
+            cpuModel: cpus()[0]?.model,
+            memoryGiB: Math.round(totalmem() / 2 ** 30),
+            node: process.version,
+          },
+          results,
+        },
         null,
         2,
       ) + '\n',
@@ -257,7 +329,9 @@ async function main(): Promise<void> {
     const adminK = kafka.admin();
     await adminK.connect().catch(() => undefined);
     const consumers = [`bench-pg-${run}`, `bench-sqlite-${run}`];
-    await adminK.deleteTopics({ topics: [topic, ...consumers.flatMap((c) => [retryTopic(c), deadLetterTopic(c)])] }).catch(() => undefined);
+    await adminK
+      .deleteTopics({ topics: [topic, ...consumers.flatMap((c) => [retryTopic(c), deadLetterTopic(c)])] })
+      .catch(() => undefined);
     await adminK.disconnect().catch(() => undefined);
     if (dataDir) {
       await stopKafka({ port: kafkaPort, controllerPort: kafkaPort + 1, dataDir });

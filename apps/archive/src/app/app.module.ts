@@ -1,4 +1,10 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
 import { pipelineServerProvider } from '@broker-events/messaging';
 import { ArchiveHandler } from './archive.handler';
@@ -12,7 +18,11 @@ import { SqliteArchiveStore } from './store/sqlite-archive.store';
 
 export function createArchiveStore(config: ArchiveConfig): ArchiveStore {
   return config.ARCHIVE_DATABASE_URL
-    ? new PostgresArchiveStore(config.ARCHIVE_DATABASE_URL, config.ARCHIVE_DB_SCHEMA, config.ARCHIVE_DB_POOL_SIZE)
+    ? new PostgresArchiveStore(
+        config.ARCHIVE_DATABASE_URL,
+        config.ARCHIVE_DB_SCHEMA,
+        config.ARCHIVE_DB_POOL_SIZE,
+      )
     : new SqliteArchiveStore(config.ARCHIVE_SQLITE_PATH);
 }
 

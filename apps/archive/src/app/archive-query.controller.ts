@@ -1,4 +1,12 @@
-import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Query,
+} from '@nestjs/common';
 import { ARCHIVE_CONFIG, type ArchiveConfig } from './config/archive.config';
 import { ARCHIVE_STORE } from './archive.tokens';
 import type { ArchiveStore, ArchivedEvent } from './store/archive-store';
@@ -30,7 +38,12 @@ export class ArchiveQueryController {
     @Param('fileTransferId') fileTransferId: string,
     @Query('limit') limit?: string,
   ): Promise<{ events: ArchivedEvent[] }> {
-    return { events: await this.store.byFileTransferId(checkParam('fileTransferId', fileTransferId), this.limit(limit)) };
+    return {
+      events: await this.store.byFileTransferId(
+        checkParam('fileTransferId', fileTransferId),
+        this.limit(limit),
+      ),
+    };
   }
 
   @Get('events')
@@ -43,27 +56,39 @@ export class ArchiveQueryController {
     const start = parseTime('from', from);
     const end = parseTime('to', to);
     if (end.getTime() <= start.getTime()) throw new BadRequestException('`to` must be after `from`');
-    if (on !== undefined && on !== 'time' && on !== 'received') throw new BadRequestException('`on` must be time or received');
-    return { events: await this.store.byTimeRange({ from: start, to: end, on: on === 'received' ? 'received' : 'time', limit: this.limit(limit) }) };
+    if (on !== undefined && on !== 'time' && on !== 'received')
+      throw new BadRequestException('`on` must be time or received');
+    return {
+      events: await this.store.byTimeRange({
+        from: start,
+        to: end,
+        on: on === 'received' ? 'received' : 'time',
+        limit: this.limit(limit),
+      }),
+    };
   }
 
   private limit(raw: string | undefined): number {
     if (raw === undefined) return Math.min(100, this.config.ARCHIVE_QUERY_MAX_ROWS);
     if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > this.config.ARCHIVE_QUERY_MAX_ROWS) {
-      throw new BadRequestException(`\`limit\` must be a whole number from 1 to ${this.config.ARCHIVE_QUERY_MAX_ROWS}`);
+      throw new BadRequestException(
+        `\`limit\` must be a whole number from 1 to ${this.config.ARCHIVE_QUERY_MAX_ROWS}`,
+      );
     }
     return Number(raw);
   }
 }
 
 function checkParam(name: string, value: string): string {
-  if (value.length === 0 || value.length > MAX_PARAM) throw new BadRequestException(`\`${name}\` must be 1 to ${MAX_PARAM} characters`);
+  if (value.length === 0 || value.length > MAX_PARAM)
+    throw new BadRequestException(`\`${name}\` must be 1 to ${MAX_PARAM} characters`);
   return value;
 }
 
 function parseTime(name: string, raw: string | undefined): Date {
   if (raw === undefined) throw new BadRequestException(`\`${name}\` is required (an RFC 3339 time)`);
   const ms = Date.parse(raw);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms)) throw new BadRequestException(`\`${name}\` must be an RFC 3339 time`);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(raw) || Number.isNaN(ms))
+    throw new BadRequestException(`\`${name}\` must be an RFC 3339 time`);
   return new Date(ms);
 }

@@ -14,7 +14,12 @@ export class ArchiveHandler {
   async handle(@Payload() event: AltinnCloudEvent, @Ctx() ctx: PipelineContext): Promise<void> {
     const { info } = ctx;
     await this.writer.write(
-      toArchiveRow(event, info.canonicalType, { topic: info.originalTopic, partition: info.originalPartition, offset: info.originalOffset }, info.receivedAt),
+      toArchiveRow(
+        event,
+        info.canonicalType,
+        { topic: info.originalTopic, partition: info.originalPartition, offset: info.originalOffset },
+        info.receivedAt,
+      ),
     );
   }
 }

@@ -55,5 +55,7 @@ function isDataError(error: unknown): boolean {
 
 function classify(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error);
-  return isDataError(error) ? new PermanentDeliveryError(`archive rejected the row: ${message}`) : new TransientDeliveryError(`archive write failed: ${message}`);
+  return isDataError(error)
+    ? new PermanentDeliveryError(`archive rejected the row: ${message}`)
+    : new TransientDeliveryError(`archive write failed: ${message}`);
 }

@@ -9,7 +9,11 @@ import { type ArchiveConfig, archiveConfigSchema } from './config/archive.config
 import type { ArchiveStore } from './store/archive-store';
 
 /** Starts the archive consumer: pipeline + read API + health and metrics on one HTTP port. */
-export async function startArchive(config: ArchiveConfig, logger: AppLogger, handleSignals = true): Promise<NestFastifyApplication> {
+export async function startArchive(
+  config: ArchiveConfig,
+  logger: AppLogger,
+  handleSignals = true,
+): Promise<NestFastifyApplication> {
   const app = await startConsumerApp({
     module: AppModule.forRoot(config, logger),
     config,

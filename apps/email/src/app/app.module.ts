@@ -1,6 +1,11 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
-import { type IdempotencyStore, anyRoute, createIdempotencyStore, pipelineServerProvider } from '@broker-events/messaging';
+import {
+  type IdempotencyStore,
+  anyRoute,
+  createIdempotencyStore,
+  pipelineServerProvider,
+} from '@broker-events/messaging';
 import { Registry } from 'prom-client';
 import { EMAIL_CONFIG, type EmailConfig, type EmailRoute } from './config/email.config';
 import { EmailHandler } from './email.handler';
@@ -41,4 +46,3 @@ export class AppModule implements OnApplicationShutdown {
     this.mailer.close();
   }
 }
-

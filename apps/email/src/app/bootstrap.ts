@@ -8,7 +8,12 @@ import { type EmailConfig, type EmailRoute, emailConfigSchema } from './config/e
 import { IDEMPOTENCY_STORE } from './email.tokens';
 
 /** Starts the email consumer: pipeline + health and metrics on one HTTP port. */
-export async function startEmail(config: EmailConfig, routes: EmailRoute[], logger: AppLogger, handleSignals = true): Promise<NestFastifyApplication> {
+export async function startEmail(
+  config: EmailConfig,
+  routes: EmailRoute[],
+  logger: AppLogger,
+  handleSignals = true,
+): Promise<NestFastifyApplication> {
   const app = await startConsumerApp({
     module: AppModule.forRoot(config, routes, logger),
     config,
@@ -19,6 +24,12 @@ export async function startEmail(config: EmailConfig, routes: EmailRoute[], logg
       return { 'idempotency-store': () => store.ping() };
     },
   });
-  logger.info({ config: redactConfig(emailConfigSchema, config), routes: routes.map((r) => ({ name: r.name, to: r.target.to.length })) }, 'email configuration');
+  logger.info(
+    {
+      config: redactConfig(emailConfigSchema, config),
+      routes: routes.map((r) => ({ name: r.name, to: r.target.to.length })),
+    },
+    'email configuration',
+  );
   return app;
 }

@@ -38,7 +38,12 @@ export class EmailSink implements Sink {
   ) {
     this.sent =
       (registry.getSingleMetric('email_messages_sent_total') as Counter<'consumer'> | undefined) ??
-      new Counter({ name: 'email_messages_sent_total', help: 'Mails the SMTP server accepted (one per address).', labelNames: ['consumer'], registers: [registry] });
+      new Counter({
+        name: 'email_messages_sent_total',
+        help: 'Mails the SMTP server accepted (one per address).',
+        labelNames: ['consumer'],
+        registers: [registry],
+      });
     const match = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from);
     this.domain = match ? match[1] : 'broker-events.invalid';
   }
@@ -84,7 +89,13 @@ export class EmailSink implements Sink {
     }
     if (failures.length === 0) return;
     const classified = failures.map((f) => ({ address: f.address, ...classifyFailure(f.error) }));
-    this.logger.warn({ eventId: event.id, failures: classified.map((c) => ({ address: c.address, kind: c.kind, error: c.message })) }, 'some mails were not accepted');
+    this.logger.warn(
+      {
+        eventId: event.id,
+        failures: classified.map((c) => ({ address: c.address, kind: c.kind, error: c.message })),
+      },
+      'some mails were not accepted',
+    );
     const summary = classified.map((c) => `${c.address}: ${c.message}`).join('; ');
     if (classified.some((c) => c.kind === 'transient')) throw new TransientDeliveryError(summary);
     throw new PermanentDeliveryError(summary);

@@ -1,6 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, ObservabilityModule } from '@broker-events/observability';
-import { type IdempotencyStore, createIdempotencyStore, pipelineServerProvider } from '@broker-events/messaging';
+import {
+  type IdempotencyStore,
+  createIdempotencyStore,
+  pipelineServerProvider,
+} from '@broker-events/messaging';
 import { type LoadedSlackConfig, SLACK_CONFIG } from './config/slack.config';
 import { ChannelPacer } from './slack/channel-pacer';
 import { SlackClient } from './slack/slack.client';
@@ -22,7 +26,11 @@ export class AppModule {
         {
           provide: SlackSink,
           useFactory: () =>
-            new SlackSink(new SlackClient(loaded.destination, config.SLACK_TIMEOUT_MS), new ChannelPacer(config.SLACK_MIN_INTERVAL_MS), config.SLACK_LANGUAGE),
+            new SlackSink(
+              new SlackClient(loaded.destination, config.SLACK_TIMEOUT_MS),
+              new ChannelPacer(config.SLACK_MIN_INTERVAL_MS),
+              config.SLACK_LANGUAGE,
+            ),
         },
         pipelineServerProvider({
           config,

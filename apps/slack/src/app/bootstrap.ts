@@ -8,7 +8,11 @@ import { type LoadedSlackConfig, slackConfigSchema } from './config/slack.config
 import { IDEMPOTENCY_STORE } from './slack.tokens';
 
 /** Starts the Slack consumer: pipeline + health and metrics on one HTTP port. */
-export async function startSlack(loaded: LoadedSlackConfig, logger: AppLogger, handleSignals = true): Promise<NestFastifyApplication> {
+export async function startSlack(
+  loaded: LoadedSlackConfig,
+  logger: AppLogger,
+  handleSignals = true,
+): Promise<NestFastifyApplication> {
   const app = await startConsumerApp({
     module: AppModule.forRoot(loaded, logger),
     config: loaded.config,
@@ -19,6 +23,9 @@ export async function startSlack(loaded: LoadedSlackConfig, logger: AppLogger, h
       return { 'idempotency-store': () => store.ping() };
     },
   });
-  logger.info({ config: redactConfig(slackConfigSchema, loaded.config), mode: loaded.destination.kind }, 'slack configuration');
+  logger.info(
+    { config: redactConfig(slackConfigSchema, loaded.config), mode: loaded.destination.kind },
+    'slack configuration',
+  );
   return app;
 }

@@ -19,7 +19,8 @@ export class SlackSink implements Sink {
       try {
         await this.client.post(message);
       } catch (error) {
-        if (error instanceof TransientDeliveryError && error.retryAfterMs !== undefined) this.pacer.backOff(channel, error.retryAfterMs);
+        if (error instanceof TransientDeliveryError && error.retryAfterMs !== undefined)
+          this.pacer.backOff(channel, error.retryAfterMs);
         throw error;
       }
     });

@@ -66,7 +66,8 @@ export class SlackStandIn {
       case 'ok':
         posted.status = 200;
         posted.ok = true;
-        if (api) return json(res, 200, { ok: true, channel: posted.body.channel, ts: `${Date.now() / 1000}` });
+        if (api)
+          return json(res, 200, { ok: true, channel: posted.body.channel, ts: `${Date.now() / 1000}` });
         return text(res, 200, 'ok');
       case 'rate-limited':
         posted.status = 429;

@@ -1,8 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@broker-events/config';
-import { HEADERS, TOPICS, canonicalEventType, deadLetterTopic, toKafkaRecord } from '@broker-events/contracts';
+import {
+  HEADERS,
+  TOPICS,
+  canonicalEventType,
+  deadLetterTopic,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
-import { CoalescingPublisher, PIPELINE_HEADERS, createKafka, ensureTopics, kafkaConfigSchema, readTopic } from '@broker-events/messaging';
+import {
+  CoalescingPublisher,
+  PIPELINE_HEADERS,
+  createKafka,
+  ensureTopics,
+  kafkaConfigSchema,
+  readTopic,
+} from '@broker-events/messaging';
 import { parseArgs, runDlqCli } from './run';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
@@ -10,17 +23,27 @@ const run = randomBytes(3).toString('hex');
 const consumer = `dlq-cli-${run}`;
 const source = `${TOPICS.events}.dlq-cli-${run}`;
 const kafka = createKafka(loadConfig('dlq-spec', kafkaConfigSchema, { KAFKA_BROKERS: brokers }), 'dlq-spec');
-const events = [sampleEvent(), sampleEvent({ type: 'no.altinn.broker.uploadfailed', data: { Role: 'Sender' } })];
+const events = [
+  sampleEvent(),
+  sampleEvent({ type: 'no.altinn.broker.uploadfailed', data: { Role: 'Sender' } }),
+];
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runDlqCli(argv, { env: { KAFKA_BROKERS: brokers }, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runDlqCli(argv, {
+    env: { KAFKA_BROKERS: brokers },
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+  });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 beforeAll(async () => {
-  await ensureTopics(kafka, [source, deadLetterTopic(consumer)].map((topic) => ({ topic, partitions: 1, replicationFactor: 1 })));
+  await ensureTopics(
+    kafka,
+    [source, deadLetterTopic(consumer)].map((topic) => ({ topic, partitions: 1, replicationFactor: 1 })),
+  );
   const publisher = new CoalescingPublisher(kafka);
   // Dead letters as the pipeline writes them: the original record plus the delivery headers.
   await publisher.publish(
@@ -53,7 +76,9 @@ describe('dlq CLI', () => {
     expect(code).toBe(0);
     const lines = out.split('\n');
     expect(lines[0]).toBe(`2 dead letter(s) in ${deadLetterTopic(consumer)}`);
-    expect(lines[1]).toContain('0:0  permanent  attempts=3  first=2026-11-20T09:00:00.000Z  last=2026-11-20T09:05:00.000Z');
+    expect(lines[1]).toContain(
+      '0:0  permanent  attempts=3  first=2026-11-20T09:00:00.000Z  last=2026-11-20T09:05:00.000Z',
+    );
     expect(lines[1]).toContain(`from=${source}/0/40`);
     expect(lines[1]).toContain(`id=${events[0].id}`);
     expect(lines[2]).toContain('error="SMTP 550: mailbox 1 unavailable"');
@@ -63,7 +88,14 @@ describe('dlq CLI', () => {
     const { code, out } = await cli('inspect', '0:1', '--consumer', consumer);
     expect(code).toBe(0);
     const d = JSON.parse(out) as Record<string, unknown>;
-    expect(d).toMatchObject({ partition: 0, offset: '1', key: events[1].resourceinstance, value: { Role: 'Sender' }, attempts: 4, originalOffset: '41' });
+    expect(d).toMatchObject({
+      partition: 0,
+      offset: '1',
+      key: events[1].resourceinstance,
+      value: { Role: 'Sender' },
+      attempts: 4,
+      originalOffset: '41',
+    });
     expect((d['headers'] as Record<string, string>)[HEADERS.type]).toBe('no.altinn.broker.uploadfailed');
     expect(await cli('inspect', '0:9', '--consumer', consumer)).toMatchObject({ code: 1 });
   });
@@ -76,12 +108,22 @@ describe('dlq CLI', () => {
     const original = toKafkaRecord(events[1], canonicalEventType(events[1].type));
     expect(record.key).toBe(original.key);
     expect(record.value.equals(original.value)).toBe(true);
-    expect(record.headers).toEqual({ ...original.headers, [PIPELINE_HEADERS.redrivenAt]: expect.any(String), [PIPELINE_HEADERS.redriveCount]: '1' });
+    expect(record.headers).toEqual({
+      ...original.headers,
+      [PIPELINE_HEADERS.redrivenAt]: expect.any(String),
+      [PIPELINE_HEADERS.redriveCount]: '1',
+    });
   });
 
   it('refuses bad usage with exit code 2 and says why', async () => {
-    expect(await cli('list')).toMatchObject({ code: 2, err: expect.stringContaining('--consumer is required') });
-    expect(await cli('redrive', '--consumer', consumer)).toMatchObject({ code: 2, err: expect.stringContaining('redrive takes') });
+    expect(await cli('list')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--consumer is required'),
+    });
+    expect(await cli('redrive', '--consumer', consumer)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('redrive takes'),
+    });
     expect(parseArgs(['redrive', 'x', '--to', 'sideways', '--consumer', 'Bad']).problems).toEqual([
       '"x" is not <partition>:<offset>',
       '--to must be original or retry',

@@ -1,6 +1,12 @@
 import { loadConfig } from '@broker-events/config';
 import { CONSUMER_NAME_PATTERN, HEADERS } from '@broker-events/contracts';
-import { type DeadLetter, DeadLetterAdmin, createKafka, kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
+import {
+  type DeadLetter,
+  DeadLetterAdmin,
+  createKafka,
+  kafkaConfigProblems,
+  kafkaConfigSchema,
+} from '@broker-events/messaging';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -68,7 +74,8 @@ export function parseArgs(argv: string[]): Args {
   }
   if (args.command !== 'help') {
     if (!args.consumer) args.problems.push('--consumer is required');
-    else if (!CONSUMER_NAME_PATTERN.test(args.consumer)) args.problems.push(`--consumer "${args.consumer}" is not a consumer name`);
+    else if (!CONSUMER_NAME_PATTERN.test(args.consumer))
+      args.problems.push(`--consumer "${args.consumer}" is not a consumer name`);
   }
   return args;
 }
@@ -107,10 +114,14 @@ export async function runDlqCli(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return args.command === 'help' ? 0 : 2;
   }
-  if (!['list', 'inspect', 'redrive'].includes(args.command)) args.problems.push(`unknown command "${args.command}"`);
-  if (args.command === 'inspect' && args.positions.length !== 1) args.problems.push('inspect takes one <partition>:<offset>');
-  if (args.command === 'redrive' && args.positions.length === 0 && !args.all) args.problems.push('redrive takes <partition>:<offset>… or --all');
-  if (args.command === 'redrive' && args.positions.length > 0 && args.all) args.problems.push('give positions or --all, not both');
+  if (!['list', 'inspect', 'redrive'].includes(args.command))
+    args.problems.push(`unknown command "${args.command}"`);
+  if (args.command === 'inspect' && args.positions.length !== 1)
+    args.problems.push('inspect takes one <partition>:<offset>');
+  if (args.command === 'redrive' && args.positions.length === 0 && !args.all)
+    args.problems.push('redrive takes <partition>:<offset>… or --all');
+  if (args.command === 'redrive' && args.positions.length > 0 && args.all)
+    args.problems.push('give positions or --all, not both');
   if (args.problems.length > 0 || !args.consumer) {
     for (const p of args.problems) io.err(`dlq: ${p}`);
     io.err('Run with --help for usage.');

@@ -19,7 +19,12 @@ afterAll(async () => {
 
 function row(overrides: Parameters<typeof sampleEvent>[0] = {}, offset = 0): ArchiveRow {
   const event = sampleEvent(overrides);
-  return toArchiveRow(event, canonicalEventType(event.type), { topic: 'altinn.broker.events.v1', partition: 2, offset: String(offset) }, new Date('2026-11-20T09:00:13.000Z'));
+  return toArchiveRow(
+    event,
+    canonicalEventType(event.type),
+    { topic: 'altinn.broker.events.v1', partition: 2, offset: String(offset) },
+    new Date('2026-11-20T09:00:13.000Z'),
+  );
 }
 
 describe.each([
@@ -38,7 +43,12 @@ describe.each([
     const samples = loadSamples().filter((s) => s.expected.kind !== 'handshake');
     const rows = samples.map((s, i) => {
       const event = sampleEvent(s.body as Record<string, unknown>);
-      return toArchiveRow(event, canonicalEventType(event.type), { topic: 'altinn.broker.events.v1', partition: 1, offset: String(1000 + i) }, new Date());
+      return toArchiveRow(
+        event,
+        canonicalEventType(event.type),
+        { topic: 'altinn.broker.events.v1', partition: 1, offset: String(1000 + i) },
+        new Date(),
+      );
     });
     const before = await store.count();
     expect(await store.insertBatch([...rows, rows[0]])).toBe(rows.length);
@@ -69,9 +79,19 @@ describe.each([
     const other = row({ time: '2031-01-01T10:00:03Z' }, 9);
     await store.insertBatch([late, early, other]);
     expect((await store.byFileTransferId(transfer, 10)).map((e) => e.id)).toEqual([early.id, late.id]);
-    const range = await store.byTimeRange({ from: new Date('2031-01-01T10:00:02Z'), to: new Date('2031-01-01T10:00:03Z'), on: 'time', limit: 10 });
+    const range = await store.byTimeRange({
+      from: new Date('2031-01-01T10:00:02Z'),
+      to: new Date('2031-01-01T10:00:03Z'),
+      on: 'time',
+      limit: 10,
+    });
     expect(range.map((e) => e.id)).toEqual([late.id]);
-    const received = await store.byTimeRange({ from: new Date('2026-11-20T09:00:13.000Z'), to: new Date('2026-11-20T09:00:13.001Z'), on: 'received', limit: 2 });
+    const received = await store.byTimeRange({
+      from: new Date('2026-11-20T09:00:13.000Z'),
+      to: new Date('2026-11-20T09:00:13.001Z'),
+      on: 'received',
+      limit: 2,
+    });
     expect(received).toHaveLength(2);
     expect(await store.byId('no-such-id')).toEqual([]);
   });

@@ -6,8 +6,24 @@ import { POSTGRES_MIGRATIONS } from './migrations';
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** The array types unnest() gets, column by column (same order as COLUMNS). */
 const ARRAY_TYPES = [
-  'text', 'text', 'text', 'text', 'text', 'timestamptz', 'text', 'text', 'text', 'text', 'text', 'text', 'text',
-  'jsonb', 'text', 'integer', 'bigint', 'timestamptz',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'timestamptz',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'text',
+  'jsonb',
+  'text',
+  'integer',
+  'bigint',
+  'timestamptz',
 ] as const;
 
 interface DbRow {
@@ -62,14 +78,19 @@ export class PostgresArchiveStore implements ArchiveStore {
         `CREATE TABLE IF NOT EXISTS "${this.schema}".schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
       );
       const done = new Set(
-        (await client.query<{ version: number }>(`SELECT version FROM "${this.schema}".schema_migrations`)).rows.map((r) => r.version),
+        (
+          await client.query<{ version: number }>(`SELECT version FROM "${this.schema}".schema_migrations`)
+        ).rows.map((r) => r.version),
       );
       const applied: number[] = [];
       await client.query(`SET LOCAL search_path TO "${this.schema}"`);
       for (const m of POSTGRES_MIGRATIONS) {
         if (done.has(m.version)) continue;
         await client.query(m.sql);
-        await client.query(`INSERT INTO "${this.schema}".schema_migrations (version, description) VALUES ($1, $2)`, [m.version, m.description]);
+        await client.query(
+          `INSERT INTO "${this.schema}".schema_migrations (version, description) VALUES ($1, $2)`,
+          [m.version, m.description],
+        );
         applied.push(m.version);
       }
       await client.query('COMMIT');
@@ -87,9 +108,24 @@ export class PostgresArchiveStore implements ArchiveStore {
     const columns: unknown[][] = COLUMNS.map(() => new Array<unknown>(rows.length));
     rows.forEach((r, i) => {
       const values = [
-        r.source, r.id, r.specversion, r.type, r.originalType, r.time, r.subject, r.datacontenttype, r.dataschema,
-        r.resource, r.resourceinstance, r.alternativesubject, r.role, r.event, r.kafkaTopic, r.kafkaPartition,
-        r.kafkaOffset, r.receivedAt.toISOString(),
+        r.source,
+        r.id,
+        r.specversion,
+        r.type,
+        r.originalType,
+        r.time,
+        r.subject,
+        r.datacontenttype,
+        r.dataschema,
+        r.resource,
+        r.resourceinstance,
+        r.alternativesubject,
+        r.role,
+        r.event,
+        r.kafkaTopic,
+        r.kafkaPartition,
+        r.kafkaOffset,
+        r.receivedAt.toISOString(),
       ];
       values.forEach((v, c) => (columns[c][i] = v));
     });
@@ -98,7 +134,9 @@ export class PostgresArchiveStore implements ArchiveStore {
   }
 
   async byId(id: string): Promise<ArchivedEvent[]> {
-    const r = await this.pool.query<DbRow>(`${SELECT} FROM ${this.table} WHERE id = $1 ORDER BY source`, [id]);
+    const r = await this.pool.query<DbRow>(`${SELECT} FROM ${this.table} WHERE id = $1 ORDER BY source`, [
+      id,
+    ]);
     return r.rows.map(toEvent);
   }
 

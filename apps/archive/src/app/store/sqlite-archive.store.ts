@@ -46,7 +46,9 @@ export class SqliteArchiveStore implements ArchiveStore {
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
     );
     const done = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
     );
     const applied: number[] = [];
     const apply = this.db.transaction(() => {
@@ -72,9 +74,24 @@ export class SqliteArchiveStore implements ArchiveStore {
       let inserted = 0;
       for (const r of batch) {
         inserted += insert.run(
-          r.source, r.id, r.specversion, r.type, r.originalType, r.time === null ? null : utc(r.time), r.subject,
-          r.datacontenttype, r.dataschema, r.resource, r.resourceinstance, r.alternativesubject, r.role, r.event,
-          r.kafkaTopic, r.kafkaPartition, BigInt(r.kafkaOffset), r.receivedAt.toISOString(),
+          r.source,
+          r.id,
+          r.specversion,
+          r.type,
+          r.originalType,
+          r.time === null ? null : utc(r.time),
+          r.subject,
+          r.datacontenttype,
+          r.dataschema,
+          r.resource,
+          r.resourceinstance,
+          r.alternativesubject,
+          r.role,
+          r.event,
+          r.kafkaTopic,
+          r.kafkaPartition,
+          BigInt(r.kafkaOffset),
+          r.receivedAt.toISOString(),
         ).changes;
       }
       return inserted;

@@ -59,6 +59,7 @@ export function classifySmtpError(error: unknown): Error {
   const status = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const code = typeof e.code === 'string' ? e.code : undefined;
   const message = `SMTP ${status ?? code ?? 'error'}: ${typeof e.message === 'string' ? e.message : String(error)}`;
-  if (status !== undefined && status >= 500 && status < 600 && code !== 'EAUTH') return new PermanentDeliveryError(message);
+  if (status !== undefined && status >= 500 && status < 600 && code !== 'EAUTH')
+    return new PermanentDeliveryError(message);
   return new TransientDeliveryError(message);
 }

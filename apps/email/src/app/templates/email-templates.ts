@@ -32,24 +32,28 @@ export const EMAIL_TEMPLATES: Readonly<Record<string, EventTemplate>> = {
   [BrokerEventType.UploadProcessing]: {
     nb: {
       subject: 'Opplastet fil kontrolleres ({resource})',
-      happened: 'Filen er lastet opp og blir nå kontrollert (virusskanning og/eller sjekksum) før den gjøres tilgjengelig.',
+      happened:
+        'Filen er lastet opp og blir nå kontrollert (virusskanning og/eller sjekksum) før den gjøres tilgjengelig.',
       next: 'Du trenger ikke gjøre noe. Du får en ny melding når filen er publisert eller hvis kontrollen feiler.',
     },
     en: {
       subject: 'Uploaded file is being checked ({resource})',
-      happened: 'The file was uploaded and is now being checked (virus scan and/or checksum) before it is made available.',
+      happened:
+        'The file was uploaded and is now being checked (virus scan and/or checksum) before it is made available.',
       next: 'No action is needed. You will get another message when the file is published or if the check fails.',
     },
   },
   [BrokerEventType.UploadFailed]: {
     nb: {
       subject: 'Opplasting feilet for {resource}',
-      happened: 'Opplastingen feilet eller ble avbrutt, sjekksummen stemte ikke, eller filen inneholdt skadelig kode. Filen blir ikke levert.',
+      happened:
+        'Opplastingen feilet eller ble avbrutt, sjekksummen stemte ikke, eller filen inneholdt skadelig kode. Filen blir ikke levert.',
       next: 'Avsender må starte en ny filoverføring.',
     },
     en: {
       subject: 'Upload failed for {resource}',
-      happened: 'The upload failed or was aborted, the checksum did not match, or malware was found. The file will not be delivered.',
+      happened:
+        'The upload failed or was aborted, the checksum did not match, or malware was found. The file will not be delivered.',
       next: 'The sender has to start a new file transfer.',
     },
   },
@@ -78,11 +82,13 @@ export const EMAIL_TEMPLATES: Readonly<Record<string, EventTemplate>> = {
   [BrokerEventType.AllConfirmedDownloaded]: {
     nb: {
       subject: 'Alle mottakere har bekreftet nedlasting ({resource})',
-      happened: 'Alle mottakere har bekreftet at de har lastet ned filen. Filen kan bli slettet automatisk etter en frist.',
+      happened:
+        'Alle mottakere har bekreftet at de har lastet ned filen. Filen kan bli slettet automatisk etter en frist.',
     },
     en: {
       subject: 'All recipients confirmed the download ({resource})',
-      happened: 'Every recipient confirmed that they downloaded the file. The file may be purged automatically after a grace period.',
+      happened:
+        'Every recipient confirmed that they downloaded the file. The file may be purged automatically after a grace period.',
     },
   },
   [BrokerEventType.FileNeverConfirmedDownloaded]: {
@@ -114,7 +120,8 @@ export const EMAIL_TEMPLATES: Readonly<Record<string, EventTemplate>> = {
     },
     en: {
       subject: 'File deleted ({resource})',
-      happened: 'The file content was deleted from Altinn and can no longer be downloaded (retired event type).',
+      happened:
+        'The file content was deleted from Altinn and can no longer be downloaded (retired event type).',
     },
   },
 };
@@ -131,7 +138,22 @@ export const UNKNOWN_TYPE_TEMPLATE: EventTemplate = {
   },
 };
 
-export const LABELS: Record<Language, Record<'product' | 'fileTransferId' | 'resource' | 'role' | 'organisation' | 'time' | 'eventId' | 'Sender' | 'Recipient' | 'footer', string>> = {
+export const LABELS: Record<
+  Language,
+  Record<
+    | 'product'
+    | 'fileTransferId'
+    | 'resource'
+    | 'role'
+    | 'organisation'
+    | 'time'
+    | 'eventId'
+    | 'Sender'
+    | 'Recipient'
+    | 'footer',
+    string
+  >
+> = {
   nb: {
     product: 'Altinn Formidling',
     fileTransferId: 'Filoverførings-ID',

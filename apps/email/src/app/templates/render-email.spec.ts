@@ -27,7 +27,9 @@ describe('renderEmail', () => {
     expect(en.text).toContain('20 November 2026 at 10:00:12 (Oslo time)');
 
     const both = renderEmail(event, event.type, ['nb', 'en']);
-    expect(both.subject).toBe('Altinn Formidling: Fil klar til nedlasting (altinn-broker-test-resource-1) / File ready for download (altinn-broker-test-resource-1)');
+    expect(both.subject).toBe(
+      'Altinn Formidling: Fil klar til nedlasting (altinn-broker-test-resource-1) / File ready for download (altinn-broker-test-resource-1)',
+    );
     expect(both.html.indexOf('lang="nb"')).toBeLessThan(both.html.indexOf('lang="en"'));
   });
 
@@ -59,6 +61,8 @@ describe('renderEmail', () => {
 
   it('has a readable fallback for Broker types it does not know', () => {
     const event = sampleEvent({ type: 'no.altinn.broker.somethingnew' });
-    expect(renderEmail(event, event.type, ['en']).subject).toBe('Altinn Broker: Altinn Broker event: no.altinn.broker.somethingnew');
+    expect(renderEmail(event, event.type, ['en']).subject).toBe(
+      'Altinn Broker: Altinn Broker event: no.altinn.broker.somethingnew',
+    );
   });
 });

@@ -1,5 +1,17 @@
-import { type AltinnCloudEvent, RESOURCE_URN_PREFIX, eventRole, fileTransferId, organisationNumber } from '@broker-events/contracts';
-import { EMAIL_TEMPLATES, type Language, LABELS, type TypeText, UNKNOWN_TYPE_TEMPLATE } from './email-templates';
+import {
+  type AltinnCloudEvent,
+  RESOURCE_URN_PREFIX,
+  eventRole,
+  fileTransferId,
+  organisationNumber,
+} from '@broker-events/contracts';
+import {
+  EMAIL_TEMPLATES,
+  type Language,
+  LABELS,
+  type TypeText,
+  UNKNOWN_TYPE_TEMPLATE,
+} from './email-templates';
 import { html, plain } from './safe-text';
 
 export interface RenderedEmail {
@@ -37,7 +49,11 @@ function fields(event: AltinnCloudEvent, canonicalType: string, lang: Language):
   const role = eventRole(event);
   return {
     type: plain(canonicalType, 120),
-    resource: plain(resource.startsWith(RESOURCE_URN_PREFIX) ? resource.slice(RESOURCE_URN_PREFIX.length) : resource, 120) || UNKNOWN[lang],
+    resource:
+      plain(
+        resource.startsWith(RESOURCE_URN_PREFIX) ? resource.slice(RESOURCE_URN_PREFIX.length) : resource,
+        120,
+      ) || UNKNOWN[lang],
     fileTransferId: plain(fileTransferId(event) ?? event.resourceinstance, 120) || UNKNOWN[lang],
     organisation: plain(organisationNumber(event), 20) || UNKNOWN[lang],
     role: role ? LABELS[lang][role] : UNKNOWN[lang],
@@ -48,7 +64,9 @@ function fields(event: AltinnCloudEvent, canonicalType: string, lang: Language):
 
 /** Fills {placeholders}; values are already plain text. */
 function fill(template: string, values: Fields): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => (name in values ? values[name as keyof Fields] : ''));
+  return template.replace(/\{(\w+)\}/g, (_, name: string) =>
+    name in values ? values[name as keyof Fields] : '',
+  );
 }
 
 function textFor(canonicalType: string, lang: Language): TypeText {
@@ -94,7 +112,9 @@ function htmlPart(event: AltinnCloudEvent, canonicalType: string, lang: Language
     `<p>${html(fill(t.happened, f), 2000)}</p>`,
     ...(t.next ? [`<p>${html(fill(t.next, f), 2000)}</p>`] : []),
     '<table role="presentation" style="border-collapse:collapse">',
-    ...rows(f, lang).map(([k, v]) => `<tr><th ${cell}>${html(k)}</th><td ${cell}><code>${html(v)}</code></td></tr>`),
+    ...rows(f, lang).map(
+      ([k, v]) => `<tr><th ${cell}>${html(k)}</th><td ${cell}><code>${html(v)}</code></td></tr>`,
+    ),
     '</table>',
     `<p style="color:#666;font-size:12px">${html(LABELS[lang].footer)}</p>`,
     '</section>',
@@ -106,13 +126,22 @@ function htmlPart(event: AltinnCloudEvent, canonicalType: string, lang: Language
  * one line of plain text before use and HTML-escaped in the HTML part, so no value can add a header, a line or
  * markup.
  */
-export function renderEmail(event: AltinnCloudEvent, canonicalType: string, languages: readonly Language[]): RenderedEmail {
+export function renderEmail(
+  event: AltinnCloudEvent,
+  canonicalType: string,
+  languages: readonly Language[],
+): RenderedEmail {
   const langs = languages.length > 0 ? languages : (['nb'] as const);
   const subject = plain(
-    `${LABELS[langs[0]].product}: ` + langs.map((lang) => fill(textFor(canonicalType, lang).subject, fields(event, canonicalType, lang))).join(' / '),
+    `${LABELS[langs[0]].product}: ` +
+      langs
+        .map((lang) => fill(textFor(canonicalType, lang).subject, fields(event, canonicalType, lang)))
+        .join(' / '),
     250,
   );
-  const text = langs.map((lang) => textPart(event, canonicalType, lang)).join('\n\n----------------------------------------\n\n');
+  const text = langs
+    .map((lang) => textPart(event, canonicalType, lang))
+    .join('\n\n----------------------------------------\n\n');
   const body = langs.map((lang) => htmlPart(event, canonicalType, lang)).join('\n<hr>\n');
   const page = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${html(subject)}</title></head>\n<body style="font-family:Arial,Helvetica,sans-serif;font-size:14px;color:#111">\n${body}\n</body></html>`;
   return { subject, text, html: page };

@@ -25,9 +25,11 @@ export class ChannelPacer {
         return send();
       });
     this.queues.set(channel, turn);
-    void turn.finally(() => {
-      if (this.queues.get(channel) === turn) this.queues.delete(channel);
-    }).catch(() => undefined);
+    void turn
+      .finally(() => {
+        if (this.queues.get(channel) === turn) this.queues.delete(channel);
+      })
+      .catch(() => undefined);
     return turn;
   }
 

@@ -10,7 +10,10 @@ describe('slackMessage', () => {
   it('is readable at a glance: emoji and title, what happened, the key fields, type and id', () => {
     const event = sampleEvent({ time: '2026-11-20T09:00:12Z' });
     const message = slackMessage(event, event.type, 'en');
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: ':package: File ready for download', emoji: true } });
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: ':package: File ready for download', emoji: true },
+    });
     const fields = (message.blocks[2] as { fields: { text: string }[] }).fields.map((f) => f.text);
     expect(fields).toEqual([
       `*File transfer*\n\`${event.resourceinstance}\``,
@@ -19,7 +22,9 @@ describe('slackMessage', () => {
       '*Organisation*\n`312000008`',
       '*Time*\n20 Nov 2026, 10:00:12 (Oslo time)',
     ]);
-    expect(message.text).toBe(`File ready for download: altinn-broker-test-resource-1 (${event.resourceinstance})`);
+    expect(message.text).toBe(
+      `File ready for download: altinn-broker-test-resource-1 (${event.resourceinstance})`,
+    );
     expect(JSON.stringify(message)).not.toContain('"specversion"');
     const nb = slackMessage(event, event.type, 'nb');
     expect((nb.blocks[0] as { text: { text: string } }).text.text).toBe(':package: Fil klar til nedlasting');

@@ -31,8 +31,30 @@ export const SLACK_TYPE_STYLE: Readonly<Record<string, { emoji: string; attentio
 };
 
 const LABELS = {
-  nb: { fileTransfer: 'Filoverføring', resource: 'Ressurs', role: 'Rolle', organisation: 'Organisasjon', time: 'Tidspunkt', Sender: 'Avsender', Recipient: 'Mottaker', unknownType: 'Ukjent hendelsestype', event: 'Hendelse', zone: 'norsk tid' },
-  en: { fileTransfer: 'File transfer', resource: 'Resource', role: 'Role', organisation: 'Organisation', time: 'Time', Sender: 'Sender', Recipient: 'Recipient', unknownType: 'Unknown event type', event: 'Event', zone: 'Oslo time' },
+  nb: {
+    fileTransfer: 'Filoverføring',
+    resource: 'Ressurs',
+    role: 'Rolle',
+    organisation: 'Organisasjon',
+    time: 'Tidspunkt',
+    Sender: 'Avsender',
+    Recipient: 'Mottaker',
+    unknownType: 'Ukjent hendelsestype',
+    event: 'Hendelse',
+    zone: 'norsk tid',
+  },
+  en: {
+    fileTransfer: 'File transfer',
+    resource: 'Resource',
+    role: 'Role',
+    organisation: 'Organisation',
+    time: 'Time',
+    Sender: 'Sender',
+    Recipient: 'Recipient',
+    unknownType: 'Unknown event type',
+    event: 'Event',
+    zone: 'Oslo time',
+  },
 } as const;
 
 const TIME = {
@@ -50,12 +72,18 @@ function when(time: string | undefined, lang: SlackLanguage): string {
  * the key fields, and a context line with the type and event id. Not the raw JSON Altinn's own Slack forwarding
  * posts. Every value is escaped (see slack-text.ts).
  */
-export function slackMessage(event: AltinnCloudEvent, canonicalType: string, lang: SlackLanguage): SlackMessage {
+export function slackMessage(
+  event: AltinnCloudEvent,
+  canonicalType: string,
+  lang: SlackLanguage,
+): SlackMessage {
   const info = eventTypeInfo(canonicalType);
   const style = SLACK_TYPE_STYLE[canonicalType] ?? { emoji: ':grey_question:', attention: false };
   const l = LABELS[lang];
   const title = info ? info.title[lang] : `${l.unknownType}: ${oneLine(canonicalType, 100)}`;
-  const resource = event.resource?.startsWith(RESOURCE_URN_PREFIX) ? event.resource.slice(RESOURCE_URN_PREFIX.length) : event.resource;
+  const resource = event.resource?.startsWith(RESOURCE_URN_PREFIX)
+    ? event.resource.slice(RESOURCE_URN_PREFIX.length)
+    : event.resource;
   const role = eventRole(event);
   const header = `${style.emoji} ${oneLine(title, 140)}`;
   const fields = [
@@ -68,9 +96,14 @@ export function slackMessage(event: AltinnCloudEvent, canonicalType: string, lan
   const blocks: Record<string, unknown>[] = [
     // plain_text is shown verbatim (no links, no mentions), so the header only needs to be one line.
     { type: 'header', text: { type: 'plain_text', text: header.slice(0, 150), emoji: true } },
-    ...(info ? [{ type: 'section', text: { type: 'mrkdwn', text: words(info.description[lang], 2000) } }] : []),
+    ...(info
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: words(info.description[lang], 2000) } }]
+      : []),
     { type: 'section', fields: fields.map(([k, v]) => ({ type: 'mrkdwn', text: `*${k}*\n${v}` })) },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `${code(canonicalType, 100)} · ${l.event} ${code(event.id, 100)}` }] },
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${code(canonicalType, 100)} · ${l.event} ${code(event.id, 100)}` }],
+    },
   ];
   const fallback = `${oneLine(title, 140)}: ${oneLine(resource, 100) || '–'} (${oneLine(fileTransferId(event) ?? event.resourceinstance, 100) || '–'})`;
   return { text: words(fallback, 300), blocks };

@@ -3,8 +3,7 @@ import type { SlackMessage } from './slack-blocks';
 
 /** Where messages go: an incoming webhook (its channel is fixed) or chat.postMessage to a channel. */
 export type SlackDestination =
-  | { kind: 'webhook'; url: string }
-  | { kind: 'api'; baseUrl: string; token: string; channel: string };
+  { kind: 'webhook'; url: string } | { kind: 'api'; baseUrl: string; token: string; channel: string };
 
 /** chat.postMessage errors worth retrying: Slack's own trouble, rate limits, and credentials an operator can fix. */
 const TRANSIENT_API_ERRORS = new Set([
@@ -56,19 +55,35 @@ export class SlackClient {
             })
           : await fetch(`${d.baseUrl.replace(/\/$/, '')}/chat.postMessage`, {
               method: 'POST',
-              headers: { 'content-type': 'application/json; charset=utf-8', authorization: `Bearer ${d.token}` },
-              body: JSON.stringify({ channel: d.channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false }),
+              headers: {
+                'content-type': 'application/json; charset=utf-8',
+                authorization: `Bearer ${d.token}`,
+              },
+              body: JSON.stringify({
+                channel: d.channel,
+                text: message.text,
+                blocks: message.blocks,
+                unfurl_links: false,
+                unfurl_media: false,
+              }),
               signal: AbortSignal.timeout(this.timeoutMs),
             });
     } catch (error) {
-      throw new TransientDeliveryError(`Slack unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      throw new TransientDeliveryError(
+        `Slack unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const body = (await response.text().catch(() => '')).slice(0, 500);
     if (response.status === 429) {
-      throw new TransientDeliveryError(`Slack 429 rate limited`, parseRetryAfter(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS);
+      throw new TransientDeliveryError(
+        `Slack 429 rate limited`,
+        parseRetryAfter(response.headers.get('retry-after')) ?? DEFAULT_RETRY_AFTER_MS,
+      );
     }
-    if (response.status >= 500) throw new TransientDeliveryError(`Slack ${response.status}: ${oneWord(body)}`);
-    if (response.status >= 400) throw new PermanentDeliveryError(`Slack ${response.status}: ${oneWord(body)}`);
+    if (response.status >= 500)
+      throw new TransientDeliveryError(`Slack ${response.status}: ${oneWord(body)}`);
+    if (response.status >= 400)
+      throw new PermanentDeliveryError(`Slack ${response.status}: ${oneWord(body)}`);
     if (d.kind === 'webhook') return;
     let parsed: { ok?: unknown; error?: unknown };
     try {
@@ -79,7 +94,10 @@ export class SlackClient {
     if (parsed.ok === true) return;
     const error = typeof parsed.error === 'string' ? parsed.error : 'unknown_error';
     if (TRANSIENT_API_ERRORS.has(error)) {
-      throw new TransientDeliveryError(`Slack chat.postMessage: ${error}`, error.startsWith('rate') ? DEFAULT_RETRY_AFTER_MS : undefined);
+      throw new TransientDeliveryError(
+        `Slack chat.postMessage: ${error}`,
+        error.startsWith('rate') ? DEFAULT_RETRY_AFTER_MS : undefined,
+      );
     }
     throw new PermanentDeliveryError(`Slack chat.postMessage: ${error}`);
   }

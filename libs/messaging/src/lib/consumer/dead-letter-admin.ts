@@ -44,7 +44,9 @@ export async function readTopic(
   const groupId = `tool-read-${randomBytes(6).toString('hex')}`;
   try {
     if (!(await admin.listTopics()).includes(topic)) {
-      throw new Error(`Topic ${topic} does not exist (has the consumer ever started with KAFKA_CREATE_TOPICS, or is the name right?)`);
+      throw new Error(
+        `Topic ${topic} does not exist (has the consumer ever started with KAFKA_CREATE_TOPICS, or is the name right?)`,
+      );
     }
     const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map<number, bigint>();
