@@ -84,6 +84,7 @@ describe('S3-compatible storage (SigV4 PUT/HEAD) against a local S3 stand-in', (
         {
           organisationNumber: '312000008',
           verifyChecksum: true,
+          maxResumes: 0,
         },
       );
       expect(await fetcher.fetch(id, 'event')).toBe('confirmed');

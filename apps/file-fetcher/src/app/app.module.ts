@@ -94,6 +94,7 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
               organisationNumber: config.FETCH_ORGANISATION_NUMBER,
               verifyChecksum: config.FETCH_VERIFY_CHECKSUM,
               maxFileBytes: config.FETCH_MAX_FILE_BYTES,
+              maxResumes: config.FETCH_DOWNLOAD_RESUMES,
             }),
           inject: [ALTINN_CLIENT, FILE_STORAGE, OUTCOME_STORE, FileFetcherMetrics, APP_LOGGER],
         },

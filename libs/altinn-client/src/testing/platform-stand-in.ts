@@ -69,6 +69,8 @@ export interface FileTransferSpec {
   servedContent?: Buffer;
   /** Send this many bytes, then stall until the client gives up. */
   stallAfterBytes?: number;
+  /** How many downloads stall (default: every one); later ones are served whole. */
+  stallCount?: number;
 }
 
 interface StoredTransfer {
@@ -79,6 +81,7 @@ interface StoredTransfer {
   recipientStatus: Map<string, RecipientFileTransferStatus>;
   downloads: number;
   confirms: number;
+  stalled: number;
 }
 
 export interface HandshakeRecord {
@@ -179,6 +182,7 @@ export class AltinnPlatformStandIn extends StandInServer {
       recipientStatus: new Map(spec.recipients.map((r) => [r, 'Initialized' as const])),
       downloads: 0,
       confirms: 0,
+      stalled: 0,
     });
     return id;
   }
@@ -609,7 +613,8 @@ export class AltinnPlatformStandIn extends StandInServer {
     };
     if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${content.length}`;
     res.writeHead(status, headers);
-    if (t.spec.stallAfterBytes !== undefined) {
+    if (t.spec.stallAfterBytes !== undefined && t.stalled < (t.spec.stallCount ?? Number.POSITIVE_INFINITY)) {
+      t.stalled++;
       res.write(slice.subarray(0, t.spec.stallAfterBytes));
       return; // never ends: the client's idle timeout must fire
     }

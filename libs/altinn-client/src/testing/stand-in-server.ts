@@ -21,6 +21,7 @@ export interface RequestRecord {
   path: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
+  /** The answer's status; 0 while the answer is still going. */
   status: number;
 }
 
@@ -178,15 +179,19 @@ export abstract class StandInServer {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    res.on('finish', () =>
-      this.requests.push({
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.searchParams,
-        headers: req.headers,
-        status: res.statusCode,
-      }),
-    );
+    // Logged in arrival order; the status is filled in when the answer ends ('close' also fires for answers the
+    // client gave up on, such as a stalled download, which 'finish' never does).
+    const record: RequestRecord = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      status: 0,
+    };
+    this.requests.push(record);
+    res.on('close', () => {
+      record.status = res.statusCode;
+    });
     try {
       const failure = this.takeFailure(req, url.pathname);
       if (failure?.delayMs !== undefined) {

@@ -66,6 +66,12 @@ export const fileFetcherConfigSchema = {
   FETCH_MAX_FILE_BYTES: optional(
     int({ doc: 'Refuse (dead-letter) files larger than this. Unset: no limit.', min: 1 }),
   ),
+  FETCH_DOWNLOAD_RESUMES: int({
+    doc: 'How often a download that broke off (timeout, connection lost) continues with a Range request from the last byte received, before the attempt fails.',
+    default: 3,
+    min: 0,
+    max: 100,
+  }),
   RECONCILE_INTERVAL_SECONDS: int({
     doc: 'How often to ask Broker for transfers still awaiting our download (status Published, our status Initialized or DownloadStarted). 0 turns it off.',
     default: 900,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { UUID_PATTERN } from '@broker-events/contracts';
 import {
   AltinnApiError,
   type BrokerClient,
+  type Download,
   type FileTransferOverview,
   brokerPartyOrganisation,
 } from '@broker-events/altinn-client';
@@ -18,6 +18,8 @@ export interface FileFetcherOptions {
   organisationNumber: string;
   verifyChecksum: boolean;
   maxFileBytes?: number;
+  /** How often a broken-off download continues with a Range request before the attempt fails. */
+  maxResumes: number;
 }
 
 class ChecksumMismatch extends Error {}
@@ -187,23 +189,57 @@ export class FileFetcher {
     overview: FileTransferOverview,
   ): Promise<Pick<FetchOutcome, 'location' | 'bytes' | 'md5' | 'sha256' | 'checksumVerified'>> {
     const end = this.metrics.downloadDuration.startTimer();
-    const download = await this.broker.download(id);
+    const first = await this.broker.download(id);
     const md5 = createHash('md5');
     const sha256 = createHash('sha256');
     let bytes = 0;
     const max = this.options.maxFileBytes;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        bytes += chunk.length;
-        if (max !== undefined && bytes > max) return cb(new TooLarge(`more than ${max} bytes`));
-        md5.update(chunk);
-        sha256.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const writer = this.storage.begin(id, download.fileName ?? overview.fileName ?? 'file.bin');
+    const writer = this.storage.begin(id, first.fileName ?? overview.fileName ?? 'file.bin');
     try {
-      await pipeline(download.body, hasher, writer.stream);
+      const out = writer.stream;
+      let writeError: unknown;
+      out.on('error', (e) => (writeError ??= e));
+      let download: Download = first;
+      for (let resumes = 0; ; resumes++) {
+        try {
+          for await (const chunk of download.body) {
+            const buf = chunk as Buffer;
+            bytes += buf.length;
+            if (max !== undefined && bytes > max) throw new TooLarge(`more than ${max} bytes`);
+            md5.update(buf);
+            sha256.update(buf);
+            if (writeError !== undefined) throw writeError;
+            if (!out.write(buf)) await once(out, 'drain');
+          }
+          break;
+        } catch (error) {
+          // A download that broke off after some bytes continues from there with a Range request.
+          const resumable =
+            error instanceof AltinnApiError &&
+            error.retryable &&
+            bytes > 0 &&
+            resumes < this.options.maxResumes;
+          if (!resumable) throw error;
+          this.logger.info(
+            { fileTransferId: id, bytes, err: error.message },
+            'download broke off; resuming with a Range request',
+          );
+          download = await this.broker.download(id, { range: { start: bytes } });
+          if (download.status !== 206 || !download.contentRange?.startsWith(`bytes ${bytes}-`)) {
+            download.body.destroy();
+            throw new AltinnApiError(
+              'invalid-response',
+              'broker.download',
+              `resume from byte ${bytes} answered ${download.status} ${download.contentRange ?? ''}`,
+            );
+          }
+        }
+      }
+      await new Promise<void>((resolve, reject) => {
+        if (writeError !== undefined) return reject(writeError);
+        out.once('error', reject);
+        out.end(() => resolve());
+      });
       const digest = md5.digest();
       const expected = overview.checksum;
       if (expected !== undefined && this.options.verifyChecksum && !sameMd5(expected, digest)) {
