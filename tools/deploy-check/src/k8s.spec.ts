@@ -337,6 +337,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     expect(topics.map(topicName).sort()).toEqual(allTopics(consumerNames).sort());
     for (const t of topics)
       expect([topicName(t), parseTopicName(topicName(t)) !== undefined]).toEqual([topicName(t), true]);
+    // One resource per topic, named after it (two resource names for one topic would fight in the operator).
+    for (const t of topics) expect(nameOf(t)).toBe(topicName(t));
     for (const c of CONSUMERS)
       for (const s of appEnv(c).config['CONSUMER_TOPICS'] as string[])
         expect(topics.map(topicName)).toContain(s);
