@@ -50,7 +50,9 @@ export function createKafka(cfg: KafkaConnectionConfig, clientId: string): Kafka
 export function kafkaConfigProblems(cfg: KafkaConnectionConfig): { variable: string; reason: string }[] {
   if (!cfg.KAFKA_SASL_MECHANISM) return [];
   const problems: { variable: string; reason: string }[] = [];
-  if (!cfg.KAFKA_SASL_USERNAME) problems.push({ variable: 'KAFKA_SASL_USERNAME', reason: 'is required with SASL' });
-  if (!cfg.KAFKA_SASL_PASSWORD) problems.push({ variable: 'KAFKA_SASL_PASSWORD', reason: 'is required with SASL' });
+  if (!cfg.KAFKA_SASL_USERNAME)
+    problems.push({ variable: 'KAFKA_SASL_USERNAME', reason: 'is required with SASL' });
+  if (!cfg.KAFKA_SASL_PASSWORD)
+    problems.push({ variable: 'KAFKA_SASL_PASSWORD', reason: 'is required with SASL' });
   return problems;
 }

@@ -170,7 +170,10 @@ export class CoalescingPublisher {
           compression: CompressionTypes.None,
         }),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new PublishTimeoutError(this.options.timeoutMs)), this.options.timeoutMs);
+          timer = setTimeout(
+            () => reject(new PublishTimeoutError(this.options.timeoutMs)),
+            this.options.timeoutMs,
+          );
         }),
       ]);
       this.healthy = true;
