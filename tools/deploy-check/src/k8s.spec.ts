@@ -132,6 +132,18 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     expect(denyAll).toHaveLength(1);
   });
 
+  it("lets the Ingress controller reach cert-manager's HTTP-01 solver despite the default deny", () => {
+    const controllerPeers = ofKind(objects, 'NetworkPolicy').filter(
+      (p) => at(p, ['spec', 'podSelector', 'matchLabels', 'acme.cert-manager.io/http01-solver']) === 'true',
+    );
+    expect(controllerPeers).toHaveLength(1);
+    const rule = arr(at(controllerPeers[0], 'spec.ingress'))[0];
+    expect(arr(at(rule, 'ports')).map((p) => at(p, 'port'))).toEqual([8089]);
+    // The same peers as the gateway's own policy: wherever the controller runs.
+    const gatewayPolicy = find(objects, 'NetworkPolicy', 'gateway-from-ingress-controller');
+    expect(at(rule, 'from')).toEqual(at(gatewayPolicy, ['spec', 'ingress', 0, 'from']));
+  });
+
   describe.each(APPS.map((a) => [a.name, a] as const))('%s', (name, app) => {
     const deployment = find(objects, 'Deployment', name) ?? {};
     const podSpec = at(deployment, 'spec.template.spec');
