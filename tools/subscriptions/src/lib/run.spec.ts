@@ -63,6 +63,7 @@ describe('subscriptions CLI against the Events stand-in', () => {
       out: (l) => out.push(l),
       err: (l) => err.push(l),
       now: () => now,
+      waitPollMs: 20,
     });
     const result = { code, out: out.join('\n'), err: err.join('\n') };
     expect(result.out + result.err).not.toContain(SECRET);
@@ -133,6 +134,22 @@ describe('subscriptions CLI against the Events stand-in', () => {
     const after = s.platform.listSubscriptions();
     expect(after.map((x) => x.id)).toEqual(before.map((x) => x.id));
     expect(after.every((x) => x.validated)).toBe(true);
+  });
+
+  it('ensure --wait waits for the handshakes: 0 when all are validated, 3 when one is still not', async () => {
+    const ok = await cli('ensure', '--wait', '10');
+    expect(ok.code).toBe(EXIT.ok);
+    expect(ok.out).toContain('All 2 subscription(s) are validated.');
+
+    handshakeStatus = 503;
+    writeFileSync(
+      file,
+      FILE.replace(', no.altinn.broker.downloadconfirmed', ', no.altinn.broker.filepurged'),
+    );
+    const late = await cli('ensure', '--wait', '1');
+    expect(late.code).toBe(EXIT.warnings);
+    expect(late.err).toMatch(/WARNING: subscription #\d+ is still not validated after waiting 1 s/);
+    expect((await cli('plan', '--wait', '1')).code).toBe(EXIT.usage);
   });
 
   it('leaves subscriptions that are not in the file alone, and deletes them only on request', async () => {

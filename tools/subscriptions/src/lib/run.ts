@@ -36,6 +36,7 @@ Options:
   --grace-minutes <n>      Warn about subscriptions unvalidated this long after creation (default: the file's
                            validationGraceMinutes, else 10).
   --strict                 Exit with status 3 when there is a warning.
+  --wait <seconds>         ensure only: wait until every subscription is validated; exit 3 if one is not by then.
   --json                   Machine-readable output.
   --yes                    Really delete.
 
@@ -50,6 +51,8 @@ export interface CliIo {
   err: (line: string) => void;
   now?: () => Date;
   fetch?: FetchLike;
+  /** How often `ensure --wait` re-reads the subscriptions (default 2000 ms). */
+  waitPollMs?: number;
 }
 
 export const EXIT = { ok: 0, error: 1, usage: 2, warnings: 3 } as const;
@@ -104,6 +107,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         file: { type: 'string' },
         'grace-minutes': { type: 'string' },
         strict: { type: 'boolean', default: false },
+        wait: { type: 'string' },
         json: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
         'not-in-file': { type: 'boolean', default: false },
@@ -122,6 +126,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   if (!['plan', 'ensure', 'list', 'delete'].includes(command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (command !== 'delete' && rest.length > 0) throw new UsageError(`${command} takes no arguments`);
+  const waitArg = values.wait;
+  if (waitArg !== undefined && (command !== 'ensure' || !/^\d+$/.test(waitArg))) {
+    throw new UsageError('--wait takes whole seconds and only goes with ensure');
+  }
   const graceArg = values['grace-minutes'];
   if (graceArg !== undefined && !/^\d+(\.\d+)?$/.test(graceArg))
     throw new UsageError('--grace-minutes must be a number');
@@ -213,6 +221,17 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       });
     }
   }
+  if (waitArg !== undefined) {
+    // Wait for Altinn's handshakes to succeed, re-reading our subscriptions until all are validated.
+    const deadline = Date.now() + Number(waitArg) * 1000;
+    while (results.some((r) => !r.subscription.validated) && Date.now() < deadline) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(io.waitPollMs ?? 2000, Math.max(0, deadline - Date.now()))),
+      );
+      const fresh = new Map((await events.listSubscriptions()).map((s) => [s.id, s]));
+      for (const r of results) r.subscription = fresh.get(r.subscription.id) ?? r.subscription;
+    }
+  }
   const created = results.filter((r) => r.action === 'created').length;
   if (json) {
     print({ results: results.map((r) => ({ action: r.action, subscription: publicView(r.subscription) })) });
@@ -228,6 +247,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.out(
         'Note: Altinn caches subscriptions for up to an hour, so a new one may get its first events late.',
       );
+  }
+  if (waitArg !== undefined) {
+    const pending = results.filter((r) => !r.subscription.validated);
+    for (const r of pending) {
+      io.err(
+        `WARNING: subscription #${r.subscription.id} is still not validated after waiting ${waitArg} s: Altinn pushes nothing to it ` +
+          'until the endpoint answers the validation handshake with 2xx (https, publicly trusted certificate).',
+      );
+    }
+    if (pending.length > 0) return EXIT.warnings;
+    if (!json) io.out(`All ${results.length} subscription(s) are validated.`);
+    return EXIT.ok;
   }
   return report(
     unvalidatedTooLong(
