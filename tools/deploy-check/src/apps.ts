@@ -56,10 +56,10 @@ export interface DeployedApp {
    */
   readonly secretSamples?: () => EnvRecord;
   /**
-   * Variables naming folders whose content must outlive the container: in Kubernetes they must lie on a
-   * PersistentVolumeClaim, in compose on a named volume.
+   * Variables naming folders whose content must outlive the container, given the app's settings: in
+   * Kubernetes they must lie on a PersistentVolumeClaim, in compose on a named volume.
    */
-  readonly persistentDirs?: readonly string[];
+  readonly persistentDirs?: (config: Readonly<Record<string, unknown>>) => readonly string[];
 }
 
 export const APPS: readonly DeployedApp[] = [
@@ -106,7 +106,8 @@ export const APPS: readonly DeployedApp[] = [
     requiredInCluster: ['FETCH_DATABASE_URL'],
     scaling: 'keda',
     secretSamples: () => ({ MASKINPORTEN_PRIVATE_KEY: samplePrivateKey() }),
-    persistentDirs: ['STORAGE_DIR'],
+    // With an S3 bucket the folder only holds a download while it is uploaded.
+    persistentDirs: (config) => (config['STORAGE_S3_BUCKET'] === undefined ? ['STORAGE_DIR'] : []),
   },
 ];
 

@@ -130,7 +130,7 @@ describe('docker/compose.yaml', () => {
 
     it('keeps its persistent folders on a named volume', () => {
       const named = Object.keys((raw['volumes'] as Obj | undefined) ?? {});
-      for (const variable of app.persistentDirs ?? []) {
+      for (const variable of app.persistentDirs?.(config()) ?? []) {
         const dir = String(config()[variable]).replace(/^\.\//, '/app/');
         const mount = arr(s['volumes'])
           .map((v) => String(v).split(':'))

@@ -232,7 +232,7 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
     it('keeps its persistent folders on a PersistentVolumeClaim of the overlay', () => {
       const { config } = appEnv(app);
-      for (const variable of app.persistentDirs ?? []) {
+      for (const variable of app.persistentDirs?.(config) ?? []) {
         const dir = String(config[variable]);
         expect([variable, dir.startsWith('/')]).toEqual([variable, true]); // not relative to the image's workdir
         const mount = arr(at(container, 'volumeMounts')).find(
