@@ -133,7 +133,12 @@ describe('poller: GET /events → Kafka, against the Events stand-in and a real 
   });
 
   it('gets an event only once it is older than the 30-second window, from the saved cursor on', async () => {
-    const { poller } = await start();
+    const { poller, app } = await start();
+    const ready = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect({ status: ready.statusCode, body: ready.json() as unknown }).toEqual({
+      status: 200,
+      body: { status: 'ready', checks: { kafka: true, 'cursor-store': true } },
+    });
     await poller.pollNow(); // drain what earlier tests left
     const old = brokerEvent();
     const fresh = brokerEvent();

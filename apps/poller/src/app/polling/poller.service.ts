@@ -24,6 +24,7 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
   private running?: Promise<ResourcePollResult[]>;
   private stopped = false;
   private topicsReady: boolean;
+  private lastProbe = { at: 0, ok: false };
 
   constructor(
     @Inject(POLLER_CONFIG) private readonly config: PollerConfig,
@@ -57,7 +58,7 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
         quarantineTopic: config.POLLER_QUARANTINE_TOPIC,
       },
     );
-    health.register('kafka', () => this.topicsReady && this.probe.check());
+    health.register('kafka', () => this.kafkaReady());
     health.register('cursor-store', () => this.cursors.ping());
   }
 
@@ -80,6 +81,14 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
       this.topicsReady = true;
     }
     this.schedule(this.config.POLL_ON_START ? 0 : this.config.POLL_INTERVAL_SECONDS * 1000);
+  }
+
+  /** Kafka is usable (a metadata probe, cached for a second so readiness checks stay cheap). */
+  private async kafkaReady(): Promise<boolean> {
+    if (!this.topicsReady) return false;
+    const now = Date.now();
+    if (now - this.lastProbe.at >= 1000) this.lastProbe = { at: now, ok: await this.probe.check() };
+    return this.lastProbe.ok;
   }
 
   /** Polls every resource now (waits for a poll already running instead of starting a second one). */
