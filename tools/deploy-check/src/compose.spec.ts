@@ -1,5 +1,5 @@
 import { type Schema, loadConfig } from '@broker-events/config';
-import { APPS, HEALTH_PATHS, IMAGE_ENV, RUNTIME_VARIABLES } from './apps';
+import { APPS, HEALTH_PATHS, IMAGE_ENV, RUNTIME_VARIABLES, isConsumer } from './apps';
 import { readDotenv, serviceEnvironment } from './lib/compose';
 import { ENV_EXAMPLE, interpolateTree, loadComposeStack } from './lib/compose-stack';
 import { type Obj, arr, at, isObj } from './lib/yaml';
@@ -87,6 +87,10 @@ describe('docker/compose.yaml', () => {
       for (const broker of (env['KAFKA_BROKERS'] ?? '').split(','))
         expect(advertised).toContain(`//${broker.trim()}`);
       expect(at(s, 'depends_on.kafka.condition')).toBe('service_healthy');
+      // Kafka creates no topic by itself here; a consumer starts once the gateway (which creates the events
+      // topic and is ready only then) is healthy.
+      expect(serviceEnv('kafka')['KAFKA_AUTO_CREATE_TOPICS_ENABLE']).toBe('false');
+      if (isConsumer(app)) expect(at(s, 'depends_on.gateway.condition')).toBe('service_healthy');
     });
 
     it('depends on (and uses the credentials of) every service its URLs point at', () => {
