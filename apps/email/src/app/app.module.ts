@@ -36,7 +36,11 @@ export class AppModule implements OnApplicationShutdown {
         pipelineServerProvider({
           config,
           inject: [IDEMPOTENCY_STORE],
-          options: (store: IdempotencyStore) => ({ filter: anyRoute(routes), idempotency: store }),
+          options: (store: IdempotencyStore) => ({
+            filter: anyRoute(routes),
+            idempotency: store,
+            idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION_DAYS * 86_400_000,
+          }),
         }),
       ],
     };

@@ -35,7 +35,11 @@ export class AppModule {
         pipelineServerProvider({
           config,
           inject: [IDEMPOTENCY_STORE],
-          options: (store: IdempotencyStore) => ({ filter: loaded.filter, idempotency: store }),
+          options: (store: IdempotencyStore) => ({
+            filter: loaded.filter,
+            idempotency: store,
+            idempotencyRetentionMs: config.IDEMPOTENCY_RETENTION_DAYS * 86_400_000,
+          }),
         }),
       ],
     };

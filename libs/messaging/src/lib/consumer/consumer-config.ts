@@ -126,6 +126,11 @@ export const idempotencyConfigSchema = {
     doc: 'SQLite file for the processed-events store when no database URL is set.',
     default: './data/processed-events.sqlite',
   }),
+  IDEMPOTENCY_RETENTION_DAYS: int({
+    doc: 'Processed-event entries older than this are pruned (at start and every 6 hours). Keep it longer than a redelivery can come late (retry delays, a DLQ re-drive).',
+    default: 30,
+    min: 1,
+  }),
 };
 
 export type IdempotencyConfig = ConfigOf<typeof idempotencyConfigSchema>;

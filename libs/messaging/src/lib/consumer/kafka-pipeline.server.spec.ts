@@ -239,6 +239,18 @@ describe('KafkaPipelineServer', () => {
     expect(h2.sink.delivered(event.id)).toBe(0);
   });
 
+  it('prunes idempotency entries past their retention before consuming', async () => {
+    const store = new SqliteIdempotencyStore(':memory:');
+    await store.init();
+    const event = sampleEvent();
+    const consumer = `t${run}-prune`;
+    await store.remember(consumer, { source: event.source, id: event.id });
+    expect(await store.seen(consumer, { source: event.source, id: event.id })).toBe(true);
+    const h = await start({ consumer, idempotency: store, idempotencyRetentionMs: 0 });
+    await send(h.topic, event);
+    await until('delivered again: the old entry was pruned', () => h.sink.delivered(event.id) === 1);
+  });
+
   it('retries a transient failure in place, then via the retry topic, then dead-letters it with full metadata', async () => {
     const h = await start();
     const failing = sampleEvent();

@@ -59,6 +59,8 @@ export interface KafkaPipelineOptions {
   retry?: Partial<RetryPolicy>;
   /** Skip events this consumer already delivered. The server closes it on shutdown. */
   idempotency?: IdempotencyStore;
+  /** Prune idempotency entries older than this, at start and every 6 hours. Default: never. */
+  idempotencyRetentionMs?: number;
   /**
    * Records of one partition in flight at once. Records with the same key (the file transfer id) always go one
    * after another, in offset order. Default 1.
@@ -118,6 +120,7 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
   private stopping = false;
   private readonly abort = new AbortController();
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private pruneTimer?: NodeJS.Timeout;
   private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
 
   constructor(private readonly options: KafkaPipelineOptions) {
@@ -168,6 +171,7 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
       );
     }
     await this.options.idempotency?.init();
+    await this.schedulePruning();
     await this.publisher.connect();
     const consumer = kafka.consumer({
       groupId: this.groupId,
@@ -215,11 +219,27 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     );
   }
 
+  /** Prunes once now (before consuming), then every 6 hours. */
+  private async schedulePruning(): Promise<void> {
+    const store = this.options.idempotency;
+    const retention = this.options.idempotencyRetentionMs;
+    if (!store || retention === undefined) return;
+    const prune = (): Promise<void> =>
+      store.prune(new Date(Date.now() - retention)).then(
+        (removed) => this.log.info({ removed }, 'pruned the idempotency store'),
+        (error: unknown) => this.log.warn({ err: error }, 'could not prune the idempotency store'),
+      );
+    await prune();
+    this.pruneTimer = setInterval(() => void prune(), 6 * 3600_000);
+    this.pruneTimer.unref();
+  }
+
   /** Graceful drain: stop taking records, let in-flight ones finish (backoff waits end early), commit, disconnect. */
   async close(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.abort.abort();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     for (const t of this.resumeTimers) clearTimeout(t);
     this.resumeTimers.clear();
     try {
