@@ -180,6 +180,20 @@ describe('file-fetcher: published → overview → download → verify → store
     );
   });
 
+  it('a 401 from Broker gets fresh tokens (Maskinporten grant + exchange) and carries on', async () => {
+    const id = transfer();
+    const grants = s.maskinporten.issued;
+    const exchanges = s.platform.exchanged;
+    s.platform.fail({ status: 401, path: new RegExp(`filetransfer/${id}$`) });
+    await send(published(id));
+    await until('confirmed', async () => (await outcome(id))?.status === 'confirmed');
+    expect(s.maskinporten.issued).toBe(grants + 1);
+    expect(s.platform.exchanged).toBe(exchanges + 1);
+    expect(
+      s.platform.requests.filter((r) => r.path.endsWith(`filetransfer/${id}`)).map((r) => r.status),
+    ).toEqual([401, 200]);
+  });
+
   it('a checksum mismatch is retried, then dead-lettered: nothing stored under the name, nothing confirmed', async () => {
     const id = transfer({ servedContent: Buffer.from(content).fill(0x41, 0, 10) });
     const event = published(id);
