@@ -202,6 +202,30 @@ describe('EventsClient against the Events stand-in', () => {
       expect(restart.events).toHaveLength(2);
     });
 
+    it('keeps paging by its own cursor when `next` is missing or points at another host', async () => {
+      for (const nextHeader of ['none', 'https://internal.altinn.example']) {
+        const other = await AltinnPlatformStandIn.start({ clock, nextHeader });
+        try {
+          for (let n = 1; n <= 5; n++) other.publishEvent(brokerEvent(n), new Date(now - 60_000));
+          const client = new EventsClient(`${other.url}/events/api/v1`, {
+            tokens: new StaticTokenProvider(other.issueAltinnToken(ORG, [ALTINN_SCOPES.eventsSubscribe])),
+          });
+          const sizes: number[] = [];
+          for await (const page of client.pages({ resource: RESOURCE, after: '0', size: 2 }))
+            sizes.push(page.events.length);
+          expect(sizes).toEqual([2, 2, 1, 0]);
+          expect(other.requests.map((r) => r.query.get('after'))).toEqual([
+            '0',
+            brokerEvent(2)['id'],
+            brokerEvent(4)['id'],
+            brokerEvent(5)['id'],
+          ]);
+        } finally {
+          await other.close();
+        }
+      }
+    });
+
     it('filters on subject and repeated type parameters', async () => {
       platform.publishEvent(brokerEvent(1, 'no.altinn.broker.published'), new Date(now - 60_000));
       platform.publishEvent(brokerEvent(2, 'no.altinn.broker.downloadconfirmed'), new Date(now - 60_000));

@@ -186,8 +186,10 @@ export class EventsClient {
   }
 
   /**
-   * Every page from `query.after` on, following `next` until a page comes back empty (caught up) or without
-   * `next`, or `maxPages` were read.
+   * Every page from `query.after` on, until a page comes back empty (caught up) or `maxPages` were read. Follows
+   * the `next` header when it points at the Events API we were configured with; otherwise (no `next`, or one on
+   * another host, e.g. behind a proxy) it continues with `after=<id of the page's last event>`, as Altinn's own
+   * advice is to keep that cursor ourselves.
    */
   async *pages(query: EventsQuery, maxPages = Number.POSITIVE_INFINITY): AsyncGenerator<EventsPage> {
     let url: string | undefined = this.eventsUrl(query);
@@ -195,7 +197,23 @@ export class EventsClient {
       const page = await this.getEventsAt(url);
       yield page;
       if (page.events.length === 0) return;
-      url = page.next;
+      const last = page.events[page.events.length - 1];
+      const lastId =
+        typeof last === 'object' && last !== null ? (last as Record<string, unknown>)['id'] : undefined;
+      if (page.next !== undefined && this.sameOrigin(page.next)) url = page.next;
+      else
+        url =
+          typeof lastId === 'string' && lastId.length > 0
+            ? this.eventsUrl({ ...query, after: lastId })
+            : undefined;
+    }
+  }
+
+  private sameOrigin(url: string): boolean {
+    try {
+      return new URL(url).origin === this.origin;
+    } catch {
+      return false;
     }
   }
 }

@@ -38,6 +38,11 @@ export interface PlatformStandInOptions {
   deliverTo?: (endPoint: string) => string;
   /** Delays between handshake attempts; after the last failure the subscription stays unvalidated. */
   handshakeRetryDelaysMs?: number[];
+  /**
+   * What GET /events puts in `next`: `self` (default, this server's URL), `none` (leave it out, as the code does on
+   * an empty page and the docs say it never does), or another base URL (Altinn behind a proxy, say).
+   */
+  nextHeader?: 'self' | 'none' | string;
 }
 
 interface StoredEvent {
@@ -459,10 +464,11 @@ export class AltinnPlatformStandIn extends StandInServer {
       )
       .slice(0, size);
     const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
-    if (page.length > 0) {
+    const nextMode = this.options.nextHeader ?? 'self';
+    if (page.length > 0 && nextMode !== 'none') {
       const next = new URLSearchParams(q);
       next.set('after', String(page[page.length - 1].event['id']));
-      headers['next'] = `${this.url}${url.pathname}?${next.toString()}`;
+      headers['next'] = `${nextMode === 'self' ? this.url : nextMode}${url.pathname}?${next.toString()}`;
     }
     const body = JSON.stringify(page.map((e) => e.event));
     res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
