@@ -42,6 +42,7 @@ async function startApp(
     KAFKA_BROKERS: brokers,
     CONSUMER_NAME: consumer,
     CONSUMER_TOPICS: topic,
+    CONSUMER_START_FROM: 'earliest', // fresh topics; the apps' default is latest
     KAFKA_TOPIC_PARTITIONS: '1',
     RETRY_IN_PLACE_ATTEMPTS: '3',
     RETRY_INITIAL_BACKOFF_MS: '10',

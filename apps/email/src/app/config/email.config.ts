@@ -27,7 +27,7 @@ export type LanguageChoice = (typeof LANGUAGE_CHOICES)[number];
 /** Every setting of the email consumer. docs/consumers.md's table is generated from (and tested against) it. */
 export const emailConfigSchema = {
   ...kafkaConfigSchema,
-  ...pipelineConfigSchema({ consumer: 'email', port: 8081 }),
+  ...pipelineConfigSchema({ consumer: 'email', startFrom: 'latest', port: 8081 }),
   ...idempotencyConfigSchema,
   SMTP_HOST: str({ doc: 'SMTP server host.' }),
   SMTP_PORT: int({

@@ -22,7 +22,7 @@ import type { SlackDestination } from '../slack/slack.client';
 /** Every setting of the Slack consumer. docs/consumers.md's table is generated from (and tested against) it. */
 export const slackConfigSchema = {
   ...kafkaConfigSchema,
-  ...pipelineConfigSchema({ consumer: 'slack', port: 8082 }),
+  ...pipelineConfigSchema({ consumer: 'slack', startFrom: 'latest', port: 8082 }),
   ...idempotencyConfigSchema,
   SLACK_WEBHOOK_URL: optional(
     url({

@@ -29,6 +29,7 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
         sourceTopics: config.CONSUMER_TOPICS,
         retry: retryPolicyFromConfig(config),
         concurrency: config.CONSUMER_CONCURRENCY,
+        fromBeginning: config.CONSUMER_START_FROM === 'earliest',
         partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,

@@ -1,5 +1,5 @@
 import { CONSUMER_NAME_PATTERN, TOPICS } from '@broker-events/contracts';
-import { type ConfigOf, bool, int, list, optional, str, url } from '@broker-events/config';
+import { type ConfigOf, bool, int, list, oneOf, optional, str, url } from '@broker-events/config';
 import type { RetryPolicy } from './backoff';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { PostgresIdempotencyStore } from './idempotency/postgres-idempotency-store';
@@ -16,6 +16,7 @@ export function pipelineConfigSchema(defaults: {
   consumer: string;
   concurrency?: number;
   partitionsConcurrently?: number;
+  startFrom?: 'earliest' | 'latest';
   port: number;
 }) {
   return {
@@ -28,6 +29,10 @@ export function pipelineConfigSchema(defaults: {
       doc: 'Topics to deliver from. Leave at the default except in tests.',
       default: [TOPICS.events],
       minItems: 1,
+    }),
+    CONSUMER_START_FROM: oneOf(['earliest', 'latest'] as const, {
+      doc: 'Where the consumer group starts when it has no committed offsets yet (first deployment, new CONSUMER_NAME): `earliest` replays what the events topic still holds, `latest` only takes new events.',
+      default: defaults.startFrom ?? 'earliest',
     }),
     CONSUMER_CONCURRENCY: int({
       doc: 'Records of one partition handled at once; records with the same key (file transfer) always one after another.',

@@ -68,7 +68,10 @@ export interface KafkaPipelineOptions {
   concurrency?: number;
   /** Partitions processed at once (kafkajs partitionsConsumedConcurrently). Default 2. */
   partitionsConsumedConcurrently?: number;
-  /** Where a new consumer group starts. Default true (earliest). */
+  /**
+   * Where a consumer group without committed offsets starts reading the source topics: true = earliest
+   * (default), false = latest. Its retry topic is always read from the earliest record.
+   */
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
@@ -191,6 +194,8 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
       this.emit('group-join', e.payload);
     });
     consumer.on(consumer.events.CRASH, (e) => {
+      // Not ready until the group is joined again (kafkajs restarts the consumer when it can).
+      this.joined = false;
       this.crashed = !e.payload.restart;
       this.log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       this.emit('crash', e.payload);
@@ -198,9 +203,10 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     consumer.on(consumer.events.REBALANCING, () => this.emit('rebalancing'));
     await consumer.connect();
     await consumer.subscribe({
-      topics: [...this.sourceTopics, this.retryTopicName],
+      topics: this.sourceTopics,
       fromBeginning: this.options.fromBeginning ?? true,
     });
+    await consumer.subscribe({ topics: [this.retryTopicName], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
