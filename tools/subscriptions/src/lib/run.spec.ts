@@ -154,22 +154,30 @@ describe('subscriptions CLI against the Events stand-in', () => {
 
   it('leaves subscriptions that are not in the file alone, and deletes them only on request', async () => {
     await cli('ensure');
+    // Another system of the same organisation, pushing elsewhere: never ours to delete.
+    writeFileSync(file, FILE.replace('gateway.example.no', 'other-system.example.no'));
+    await cli('ensure');
     writeFileSync(file, FILE.replace(', no.altinn.broker.downloadconfirmed', ''));
     const plan = await cli('plan');
-    expect(plan.out).toContain('Plan: 0 to create, 1 in place, 1 not in the file.');
+    expect(plan.out).toContain('Plan: 0 to create, 1 in place, 3 not in the file.');
     expect((await cli('ensure')).code).toBe(EXIT.ok);
-    expect(s.platform.listSubscriptions()).toHaveLength(2);
+    expect(s.platform.listSubscriptions()).toHaveLength(4);
 
     const dry = await cli('delete', '--not-in-file');
+    expect(dry.out).toContain('Leaving 2 subscription(s) to other endpoints alone.');
     expect(dry.out).toContain('Dry run: 1 subscription(s) would be deleted');
-    expect(s.platform.listSubscriptions()).toHaveLength(2);
+    expect(s.platform.listSubscriptions()).toHaveLength(4);
     const real = await cli('delete', '--not-in-file', '--yes');
     expect(real.out).toMatch(/deleted #\d+/);
-    expect(s.platform.listSubscriptions().map((x) => x.typeFilter)).toEqual(['no.altinn.broker.published']);
+    const left = s.platform.listSubscriptions();
+    expect(left.map((x) => [new URL(x.endPoint).host, x.typeFilter])).toEqual([
+      ['gateway.example.no', 'no.altinn.broker.published'],
+      ['other-system.example.no', 'no.altinn.broker.published'],
+      ['other-system.example.no', 'no.altinn.broker.downloadconfirmed'],
+    ]);
 
-    const [left] = s.platform.listSubscriptions();
-    await cli('delete', String(left.id), '--yes');
-    expect(s.platform.listSubscriptions()).toHaveLength(0);
+    await cli('delete', String(left[0].id), '--yes');
+    expect(s.platform.listSubscriptions()).toHaveLength(2);
   });
 
   it('fails clearly: bad usage (2), a refused token (1), a 5xx (1), an environment mismatch (1)', async () => {

@@ -29,7 +29,8 @@ Commands:
                        never deletes. Re-sends the validation handshake for unvalidated ones.
   list                 List our subscriptions with their validated state (and whether the file has them).
   delete <id>...       Delete subscriptions by id (dry run unless --yes).
-  delete --not-in-file Delete our subscriptions the file does not ask for (dry run unless --yes).
+  delete --not-in-file Delete subscriptions to the file's endpoints that the file does not ask for (dry run
+                       unless --yes); subscriptions to other endpoints are left alone.
 
 Options:
   --file <path>            The subscriptions file (default: $SUBSCRIPTIONS_FILE or subscriptions.yaml).
@@ -316,7 +317,13 @@ async function remove(
   if (opts.notInFile) {
     if (ids.length > 0) throw new UsageError('give either ids or --not-in-file, not both');
     const existing = await events.listSubscriptions();
-    targets = planSubscriptions(file?.requests ?? [], existing).unmanaged.map((s) => s.id);
+    // Only subscriptions pushing to an endpoint this file manages: the organisation may hold others (another
+    // system, another environment's gateway) that are none of this file's business.
+    const endpoints = new Set((file?.requests ?? []).map((r) => r.endPoint));
+    const unmanaged = planSubscriptions(file?.requests ?? [], existing).unmanaged;
+    targets = unmanaged.filter((s) => endpoints.has(s.endPoint)).map((s) => s.id);
+    const foreign = unmanaged.length - targets.length;
+    if (foreign > 0) io.out(`Leaving ${foreign} subscription(s) to other endpoints alone.`);
   } else {
     if (ids.length === 0) throw new UsageError('delete needs subscription ids (or --not-in-file)');
     const bad = ids.filter((id) => !/^\d+$/.test(id));
