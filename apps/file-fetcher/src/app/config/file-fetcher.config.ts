@@ -96,7 +96,9 @@ export const fileFetcherConfigSchema = {
   }),
   ...altinnConfigSchema,
   ...kafkaConfigSchema,
-  ...pipelineConfigSchema({ consumer: 'file-fetcher', concurrency: 4, port: 8085 }),
+  // earliest: a first deployment fetches what the topic still announces; transfers already confirmed or purged
+  // are recognised from Broker's overview and cost one call each.
+  ...pipelineConfigSchema({ consumer: 'file-fetcher', concurrency: 4, port: 8085, startFrom: 'earliest' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
 };
 
