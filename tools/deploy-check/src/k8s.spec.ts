@@ -74,11 +74,11 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
   const objects = renderOverlay(overlay);
   const deployments = ofKind(objects, 'Deployment');
   const topics = ofKind(objects, 'KafkaTopic');
-  const kafkaConfigs = new Map<string, { env: ContainerEnv; config: Record<string, unknown> }>();
+  const envCache = new Map<string, { env: ContainerEnv; config: Record<string, unknown> }>();
 
   /** The app's container environment and the config it would load (Secret-backed variables left out). */
   function appEnv(app: DeployedApp): { env: ContainerEnv; config: Record<string, unknown> } {
-    const cached = kafkaConfigs.get(app.name);
+    const cached = envCache.get(app.name);
     if (cached) return cached;
     const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
     const env = containerEnv(container, objects);
@@ -90,7 +90,7 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       // reported by the schema test below
     }
     const out = { env, config };
-    kafkaConfigs.set(app.name, out);
+    envCache.set(app.name, out);
     return out;
   }
 
@@ -113,7 +113,7 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         expect([idOf(o), at(o, 'metadata.namespace')]).toEqual([idOf(o), expected.namespace]);
   });
 
-  it('commits no secrets: no Secret objects, and every secret variable is read from a Secret', () => {
+  it('commits no Secret objects (apps read theirs key by key from Secrets made in the cluster)', () => {
     expect(ofKind(objects, 'Secret').map(idOf)).toEqual([]);
   });
 
