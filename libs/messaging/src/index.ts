@@ -16,3 +16,4 @@ export * from './lib/consumer/consumer-config';
 export * from './lib/consumer/batcher';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
+export * from './lib/consumer/consumer-group-admin';

@@ -78,13 +78,25 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
   for (const [name, check] of Object.entries(settings.readiness?.(app) ?? {})) health.register(name, check);
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   if (settings.handleSignals ?? true) {
-    app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    const onSignal = (): void => {
+    // Our own handler rather than Nest's enableShutdownHooks (which re-raises the signal): a clean drain exits 0.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutting down: draining the pipeline');
       health.markShuttingDown();
       setTimeout(() => {
         logger.error({ graceMs: config.SHUTDOWN_GRACE_MS }, 'graceful shutdown took too long; exiting');
         process.exit(1);
       }, config.SHUTDOWN_GRACE_MS).unref();
+      app.close().then(
+        () => {
+          logger.info({}, 'shut down cleanly');
+          logger.flush?.();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
