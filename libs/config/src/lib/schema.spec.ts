@@ -105,3 +105,10 @@ describe('schema documentation', () => {
     });
   });
 });
+
+describe('schemaMarkdownTable', () => {
+  it('escapes pipes so that enum types and docs stay inside their cells', () => {
+    const table = schemaMarkdownTable({ ENV: oneOf(['tt02', 'production'] as const, { doc: 'a | b', default: 'tt02' }) });
+    expect(table.split('\n')[2]).toBe('| `ENV` | tt02 \\| production | `tt02` | a \\| b |');
+  });
+});

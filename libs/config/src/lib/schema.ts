@@ -212,9 +212,10 @@ function formatDefault(v: unknown): string {
 
 /** A markdown table of the schema, as the README shows it. */
 export function schemaMarkdownTable(schema: Schema): string {
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
   const rows = describeSchema(schema).map(
     (d) =>
-      `| \`${d.name}\` | ${d.kind}${d.secret ? ', secret' : ''} | ${d.required ? 'required' : `\`${d.default}\``} | ${d.doc} |`,
+      `| \`${d.name}\` | ${cell(d.kind)}${d.secret ? ', secret' : ''} | ${d.required ? 'required' : `\`${cell(d.default)}\``} | ${cell(d.doc)} |`,
   );
   return ['| variable | type | default | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
