@@ -1,0 +1,91 @@
+/**
+ * Loss and duplicate accounting, shared by the soak script and the fault tests: every event sent is noted
+ * with every answer the gateway gave it; at the end the archive's row count per id is held against it.
+ */
+export type Answer = number | 'error';
+
+export interface Reconciliation {
+  /** Distinct events sent. */
+  sent: number;
+  /** Events the gateway answered 2xx at least once (Kafka acknowledged them). */
+  accepted: number;
+  /** Events never answered 2xx. */
+  neverAccepted: number;
+  /** Accepted events with no archive row: lost. Must be empty. */
+  lost: string[];
+  /** Events with more than one archive row. Must be empty. */
+  duplicated: string[];
+  /** Events never answered 2xx that are archived anyway (allowed: Kafka held it, the answer was lost). */
+  archivedWithout2xx: number;
+  /** Archive rows whose id this run never sent (another writer, or a bug). */
+  unexpected: string[];
+  /** Answers by status (`error` = no answer: connection refused, reset, timeout). */
+  answers: Record<string, number>;
+}
+
+export class Ledger {
+  private readonly answers = new Map<string, Answer[]>();
+
+  /** Notes an answer for an event (call once per attempt; a retried event gets several). */
+  note(id: string, answer: Answer): void {
+    const list = this.answers.get(id);
+    if (list) list.push(answer);
+    else this.answers.set(id, [answer]);
+  }
+
+  isAccepted(id: string): boolean {
+    return (this.answers.get(id) ?? []).some(is2xx);
+  }
+
+  ids(): string[] {
+    return [...this.answers.keys()];
+  }
+
+  acceptedIds(): string[] {
+    return this.ids().filter((id) => this.isAccepted(id));
+  }
+
+  notAcceptedIds(): string[] {
+    return this.ids().filter((id) => !this.isAccepted(id));
+  }
+
+  /** Holds the archive's rows per id (`archived`: id → number of rows) against what was sent. */
+  reconcile(archived: ReadonlyMap<string, number>): Reconciliation {
+    const answers: Record<string, number> = {};
+    const lost: string[] = [];
+    const duplicated: string[] = [];
+    let accepted = 0;
+    let archivedWithout2xx = 0;
+    for (const [id, list] of this.answers) {
+      for (const a of list) answers[String(a)] = (answers[String(a)] ?? 0) + 1;
+      const rows = archived.get(id) ?? 0;
+      if (rows > 1) duplicated.push(id);
+      if (list.some(is2xx)) {
+        accepted++;
+        if (rows === 0) lost.push(id);
+      } else if (rows > 0) archivedWithout2xx++;
+    }
+    const unexpected = [...archived.keys()].filter((id) => !this.answers.has(id));
+    return {
+      sent: this.answers.size,
+      accepted,
+      neverAccepted: this.answers.size - accepted,
+      lost,
+      duplicated,
+      archivedWithout2xx,
+      unexpected,
+      answers,
+    };
+  }
+}
+
+export function is2xx(a: Answer): boolean {
+  return typeof a === 'number' && a >= 200 && a < 300;
+}
+
+/** Counts how often each value occurs (e.g. event ids found in mails or Slack posts). */
+export function countBy(values: Iterable<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
+  return out;
+}

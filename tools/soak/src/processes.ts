@@ -1,0 +1,127 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const REPO_ROOT = resolve(__dirname, '../../..');
+
+export type AppName = 'gateway' | 'archive' | 'email' | 'slack';
+
+/** A built app (`dist/apps/<app>/main.js`) running as its own process, as it runs in production. */
+export interface AppProcess {
+  app: AppName;
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the first 200 on /health/ready. */
+  startupMs: number;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resident set size now, in MiB (Linux /proc; 0 elsewhere). */
+  rssMiB(): number;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL (a crash) and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export function rssMiBOf(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kib ? Math.round((Number(kib) / 1024) * 10) / 10 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function isReady(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health/ready`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `dist/apps/<app>/main.js` with exactly `env` (plus PORT/HOST) and waits for /health/ready.
+ * `nx build <app>` must have run.
+ */
+export async function startApp(
+  app: AppName,
+  env: Record<string, string>,
+  timeoutMs = 45_000,
+): Promise<AppProcess> {
+  const main = join(REPO_ROOT, `dist/apps/${app}/main.js`);
+  if (!existsSync(main)) throw new Error(`${main} is missing: run "npx nx build ${app}" first`);
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [main], {
+    env: { KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await isReady(url))) {
+    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${app} not ready after ${timeoutMs} ms:\n${out.slice(-5000)}`);
+    }
+    await sleep(25);
+  }
+  const startupMs = Math.round(performance.now() - started);
+  const pid = child.pid ?? 0;
+  const signal = async (sig: NodeJS.Signals): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return {
+    app,
+    url,
+    pid,
+    child,
+    startupMs,
+    output: () => out,
+    exited,
+    rssMiB: () => rssMiBOf(pid),
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
+}

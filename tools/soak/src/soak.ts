@@ -1,0 +1,136 @@
+import { type Reconciliation, Ledger, is2xx } from './accounting';
+import { type ArchiveDb, archivedRowsById } from './archive-rows';
+import { resendUntilAccepted, type SteadyLoadResult, steadyLoad } from './load';
+import { sleep, until } from './processes';
+import { type Settlement, isSettled, kafkaFor, settlement } from './settlement';
+import { type PrivateKafka, startGatewayAndArchive, startPrivateKafka } from './system';
+
+export interface SoakOptions {
+  /** How long to hold the rate. */
+  durationMs: number;
+  /** Events per second. */
+  rate: number;
+  archiveDb: ArchiveDb;
+  /** An existing broker; unset starts a private one for the run. */
+  brokers?: string;
+  /** How long to wait for the archive to catch up after the load. */
+  settleTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface SoakReport {
+  rate: number;
+  durationS: number;
+  load: SteadyLoadResult;
+  reconciliation: Reconciliation;
+  settlement: Settlement;
+  /** Gateway answer times of the 2xx answers, ms. */
+  gatewayLatencyMs: { p50: number; p99: number; max: number };
+  /** Highest RSS seen during the run, MiB. */
+  rssMaxMiB: { gateway: number; archive: number };
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round(sorted[i] * 10) / 10;
+}
+
+/**
+ * Holds `rate` events/s against the gateway for `durationMs`, resends what got no 2xx (as Altinn does),
+ * waits for the archive to settle, then counts every event's archive rows: the one loss/duplicate accounting
+ * that `npm run soak` and the CI short soak (apps/system-e2e) both use.
+ */
+export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
+  const log = opts.log ?? (() => undefined);
+  let kafka: PrivateKafka | undefined;
+  const brokers = opts.brokers ?? (kafka = await startPrivateKafka()).brokers;
+  log(`broker ${brokers}`);
+  const system = await startGatewayAndArchive({ brokers, archiveDb: opts.archiveDb });
+  const admin = kafkaFor(brokers, 'soak-admin');
+  try {
+    const ledger = new Ledger();
+    const unanswered = new Map<string, string>();
+    const latencies: number[] = [];
+    const rss = { gateway: system.gateway.rssMiB(), archive: system.archive.rssMiB() };
+    const sampler = setInterval(() => {
+      rss.gateway = Math.max(rss.gateway, system.gateway.rssMiB());
+      rss.archive = Math.max(rss.archive, system.archive.rssMiB());
+    }, 1000);
+    const progress = setInterval(
+      () => log(`sent ${ledger.ids().length}, accepted ${ledger.acceptedIds().length}`),
+      10_000,
+    );
+    let load: SteadyLoadResult;
+    try {
+      load = await steadyLoad({
+        url: system.webhook,
+        rate: opts.rate,
+        durationMs: opts.durationMs,
+        ledger,
+        onAnswer: (s) => {
+          if (is2xx(s.answer)) {
+            latencies.push(s.answeredAt - s.sentAt);
+            unanswered.delete(s.id);
+          } else unanswered.set(s.id, s.body);
+        },
+      });
+    } finally {
+      clearInterval(sampler);
+      clearInterval(progress);
+    }
+    log(`load done: ${load.attempted} sent in ${load.elapsedMs} ms; resending ${unanswered.size} without a 2xx`);
+    await resendUntilAccepted(system.webhook, unanswered, ledger, 60_000);
+
+    const accepted = ledger.acceptedIds();
+    const settleTimeoutMs = opts.settleTimeoutMs ?? 120_000;
+    let last: Settlement = await settlement(admin, 'archive');
+    await until(
+      'the archive to settle',
+      async () => {
+        last = await settlement(admin, 'archive');
+        if (!isSettled(last)) return false;
+        const rows = await archivedRowsById(opts.archiveDb);
+        return accepted.every((id) => rows.has(id));
+      },
+      settleTimeoutMs,
+      500,
+    ).catch((e: unknown) => log(String(e)));
+    // A little longer, so a late duplicate would still show up.
+    await sleep(1000);
+    last = await settlement(admin, 'archive');
+    const reconciliation = ledger.reconcile(await archivedRowsById(opts.archiveDb));
+    latencies.sort((a, b) => a - b);
+    return {
+      rate: opts.rate,
+      durationS: Math.round(opts.durationMs / 1000),
+      load,
+      reconciliation,
+      settlement: last,
+      gatewayLatencyMs: {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: percentile(latencies, 100),
+      },
+      rssMaxMiB: rss,
+    };
+  } finally {
+    await system.stop();
+    await kafka?.destroy();
+  }
+}
+
+/** One line per finding; empty when nothing was lost, duplicated or stuck. */
+export function soakProblems(r: SoakReport): string[] {
+  const c = r.reconciliation;
+  const out: string[] = [];
+  if (c.lost.length > 0) out.push(`${c.lost.length} accepted event(s) lost, e.g. ${c.lost.slice(0, 3).join(', ')}`);
+  if (c.duplicated.length > 0)
+    out.push(`${c.duplicated.length} event(s) archived more than once, e.g. ${c.duplicated.slice(0, 3).join(', ')}`);
+  if (c.neverAccepted > 0) out.push(`${c.neverAccepted} event(s) never accepted, even after resending`);
+  if (c.unexpected.length > 0) out.push(`${c.unexpected.length} archive row(s) for ids never sent`);
+  if (!isSettled(r.settlement))
+    out.push(`archive not settled: source lag ${r.settlement.sourceLag}, retry lag ${r.settlement.retryLag}`);
+  if (r.settlement.deadLettered > 0) out.push(`${r.settlement.deadLettered} event(s) dead-lettered`);
+  return out;
+}
