@@ -42,6 +42,9 @@ export default [
               sourceTag: 'type:tool',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:tool'],
             },
+            // examples/: what another team would write; it may use only what we publish for them (contracts).
+            { sourceTag: 'type:example', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:tools'] },
             { sourceTag: 'scope:consumer', onlyDependOnLibsWithTags: ['scope:consumer', 'scope:shared', 'scope:tools'] },
