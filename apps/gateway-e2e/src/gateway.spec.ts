@@ -2,7 +2,7 @@ import { TOPICS, fromKafkaRecord, parseCloudEvent } from '@broker-events/contrac
 import { loadSamples } from '@broker-events/contracts/testing';
 import { TopicTail } from '@broker-events/messaging/testing';
 import { randomUUID } from 'node:crypto';
-import { type GatewayProcess, post, runGatewayToExit, startGatewayProcess } from './support/gateway-process';
+import { type GatewayProcess, post, runGatewayToExit, startGatewayProcess, waitUntil } from './support/gateway-process';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const TOKEN = 'e2e-token-' + 'a'.repeat(40);
@@ -245,12 +245,15 @@ describe('operations', () => {
   it('writes structured JSON logs carrying event id, type and file transfer id', async () => {
     const event = freshEvent();
     expect((await post(hook(), JSON.stringify(event))).status).toBe(200);
-    const lines = gateway
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const line = lines.find((l) => l['eventId'] === event['id']);
+    const lines = () =>
+      gateway
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Logs are written asynchronously: give the line a moment to arrive.
+    await waitUntil(async () => lines().some((l) => l['eventId'] === event['id']), 5000, 'the log line');
+    const line = lines().find((l) => l['eventId'] === event['id']);
     expect(line).toMatchObject({
       level: 'info',
       service: 'gateway',
