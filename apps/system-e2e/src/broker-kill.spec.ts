@@ -59,7 +59,11 @@ it('every event answered 2xx is archived exactly once, and the gateway recovers 
 
   await until('some events accepted', () => ledger.acceptedIds().length >= 100, 20_000);
   await kafka.kill();
-  await until('the gateway to refuse while Kafka is gone', () => ledger.notAcceptedIds().length >= 20, 30_000);
+  await until(
+    'the gateway to refuse while Kafka is gone',
+    () => ledger.notAcceptedIds().length >= 20,
+    30_000,
+  );
   await kafka.restart();
   restarted = true;
   await until('2xx answers again after the restart', () => acceptedAfterRestart >= 100, 45_000);

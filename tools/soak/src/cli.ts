@@ -43,13 +43,19 @@ async function main(): Promise<void> {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       `| ${c.sent} | ${c.accepted} | ${c.lost.length} | ${c.duplicated.length} | ${c.neverAccepted} | ${report.settlement.deadLettered} | ${report.gatewayLatencyMs.p50} | ${report.gatewayLatencyMs.p99} | ${report.rssMaxMiB.gateway} | ${report.rssMaxMiB.archive} |`,
       '',
-      problems.length === 0 ? 'Nothing lost, nothing duplicated, nothing stuck.' : problems.map((p) => `- ${p}`).join('\n'),
+      problems.length === 0
+        ? 'Nothing lost, nothing duplicated, nothing stuck.'
+        : problems.map((p) => `- ${p}`).join('\n'),
     ].join('\n');
     const dir = join(REPO_ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'soak.json'),
-      JSON.stringify({ at: new Date().toISOString(), cores: cpus().length, node: process.version, ...report }, null, 2) + '\n',
+      JSON.stringify(
+        { at: new Date().toISOString(), cores: cpus().length, node: process.version, ...report },
+        null,
+        2,
+      ) + '\n',
     );
     writeFileSync(join(dir, 'soak.md'), md + '\n');
     console.log(md);

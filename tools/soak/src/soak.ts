@@ -79,7 +79,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       clearInterval(sampler);
       clearInterval(progress);
     }
-    log(`load done: ${load.attempted} sent in ${load.elapsedMs} ms; resending ${unanswered.size} without a 2xx`);
+    log(
+      `load done: ${load.attempted} sent in ${load.elapsedMs} ms; resending ${unanswered.size} without a 2xx`,
+    );
     await resendUntilAccepted(system.webhook, unanswered, ledger, 60_000);
 
     const accepted = ledger.acceptedIds();
@@ -124,9 +126,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
 export function soakProblems(r: SoakReport): string[] {
   const c = r.reconciliation;
   const out: string[] = [];
-  if (c.lost.length > 0) out.push(`${c.lost.length} accepted event(s) lost, e.g. ${c.lost.slice(0, 3).join(', ')}`);
+  if (c.lost.length > 0)
+    out.push(`${c.lost.length} accepted event(s) lost, e.g. ${c.lost.slice(0, 3).join(', ')}`);
   if (c.duplicated.length > 0)
-    out.push(`${c.duplicated.length} event(s) archived more than once, e.g. ${c.duplicated.slice(0, 3).join(', ')}`);
+    out.push(
+      `${c.duplicated.length} event(s) archived more than once, e.g. ${c.duplicated.slice(0, 3).join(', ')}`,
+    );
   if (c.neverAccepted > 0) out.push(`${c.neverAccepted} event(s) never accepted, even after resending`);
   if (c.unexpected.length > 0) out.push(`${c.unexpected.length} archive row(s) for ids never sent`);
   if (!isSettled(r.settlement))

@@ -66,6 +66,11 @@ export class MailSink {
     return this.held.length;
   }
 
+  /** Whether every connection with a held DATA has closed (the client died with its mail in flight). */
+  heldConnectionsClosed(): boolean {
+    return this.held.every((h) => this.closed.has(h.session));
+  }
+
   /** Answers every held DATA; mails whose connection closed meanwhile are not delivered. */
   release(): void {
     this.holding = false;
