@@ -81,10 +81,13 @@ describe('docker/Dockerfile', () => {
   it.each(APPS.map((a) => a.name))(
     '%s: the webpack build emits what the Dockerfile copies (dist/apps/<app>, package.json + lock)',
     (name) => {
+      // Every app builds through the one shared config, which names the output after the app's folder.
       const webpack = readFileSync(join(REPO_ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
-      expect(webpack).toMatch(new RegExp(`join\\(__dirname, '../../dist/apps/${name}'\\)`));
-      expect(webpack).toMatch(/generatePackageJson:\s*true/);
-      expect(webpack).toMatch(/main:\s*'\.\/src\/main\.ts'/);
+      expect(webpack).toMatch(/nodeAppWebpackConfig\(__dirname\)/);
+      const shared = readFileSync(join(REPO_ROOT, 'tools/webpack/node-app.js'), 'utf8');
+      expect(shared).toMatch(/join\(appDir, '..\/..\/dist\/apps', basename\(appDir\)\)/);
+      expect(shared).toMatch(/generatePackageJson:\s*true/);
+      expect(shared).toMatch(/main:\s*'\.\/src\/main\.ts'/);
     },
   );
 
