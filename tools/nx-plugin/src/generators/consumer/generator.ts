@@ -1,0 +1,190 @@
+import { type GeneratorCallback, type Tree, formatFiles, names } from '@nx/devkit';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { type Names, appFiles } from './app-files';
+import {
+  composeService,
+  composeTableRow,
+  docsSection,
+  k8sEnv,
+  k8sManifest,
+  k8sTopics,
+  secretCommand,
+} from './deploy-files';
+
+export interface ConsumerGeneratorSchema {
+  name: string;
+  description?: string;
+  port?: number;
+  /** Skip filling the docs/consumers.md table after writing (tests of the generator itself). */
+  skipDocsTable?: boolean;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,48}$/;
+
+/**
+ * `nx g @broker-events/nx-plugin:consumer <name>`: a consumer app on the delivery pipeline, plus every place an
+ * app must appear: docker/compose.yaml, k8s/base (Deployment, Service, KEDA ScaledObject, PDB, ConfigMap, its
+ * retry and DLQ KafkaTopics), the overlays' images, tools/deploy-check's APPS, tools/asyncapi's consumers, and
+ * docs/consumers.md (a section whose configuration table is filled from the new schema).
+ */
+export default async function consumerGenerator(
+  tree: Tree,
+  schema: ConsumerGeneratorSchema,
+): Promise<GeneratorCallback> {
+  if (!NAME.test(schema.name))
+    throw new Error(
+      `Consumer name ${JSON.stringify(schema.name)}: lowercase letter first, then lowercase letters, digits and -`,
+    );
+  const root = `apps/${schema.name}`;
+  if (tree.exists(root)) throw new Error(`${root} already exists`);
+  const n: Names = {
+    name: schema.name,
+    className: names(schema.name).className,
+    constant: names(schema.name).constantName,
+    propertyName: names(schema.name).propertyName,
+    description: schema.description ?? `forwards events to ${schema.name}`,
+    port: schema.port ?? freePort(tree),
+  };
+
+  for (const [file, content] of Object.entries(appFiles(n))) tree.write(`${root}/${file}`, content);
+  addToCompose(tree, n);
+  addToK8s(tree, n);
+  addToDeployCheck(tree, n);
+  addToAsyncApi(tree, n);
+  addToDeploymentDocs(tree, n);
+  append(tree, 'docs/consumers.md', docsSection(n));
+  await formatFiles(tree);
+
+  return () => {
+    if (schema.skipDocsTable) return;
+    // Both come from code (the new schema, the consumers list), so they are written once the files are on disk.
+    const tsx = (args: string[]): void => {
+      execFileSync(join(tree.root, 'node_modules/.bin/tsx'), ['--tsconfig', 'tsconfig.base.json', ...args], {
+        cwd: tree.root,
+        stdio: 'inherit',
+        env: { ...process.env, UPDATE_DOCS: '1' },
+      });
+    };
+    tsx(['tools/nx-plugin/src/fill-config-table.ts', n.name]);
+    tsx(['tools/asyncapi/src/cli.ts']);
+  };
+}
+
+/** The first port from 8090 that no app's config schema or compose file uses yet. */
+function freePort(tree: Tree): number {
+  const used = new Set<number>();
+  for (const app of tree.children('apps')) {
+    const dir = `apps/${app}/src/app/config`;
+    if (!tree.exists(dir)) continue;
+    for (const f of tree.children(dir)) {
+      const text = tree.read(`${dir}/${f}`, 'utf-8') ?? '';
+      for (const m of text.matchAll(/port: (\d{4,5})/g)) used.add(Number(m[1]));
+    }
+  }
+  const compose = tree.read('docker/compose.yaml', 'utf-8') ?? '';
+  for (const m of compose.matchAll(/127\.0\.0\.1:(\d+):/g)) used.add(Number(m[1]));
+  let port = 8090;
+  while (used.has(port)) port++;
+  return port;
+}
+
+function read(tree: Tree, file: string): string {
+  const text = tree.read(file, 'utf-8');
+  if (text === null) throw new Error(`${file} is missing`);
+  return text;
+}
+
+function append(tree: Tree, file: string, text: string): void {
+  tree.write(file, read(tree, file).replace(/\n*$/, '\n') + text);
+}
+
+/** Inserts `text` before the first line that matches `before` (a whole line), or fails loudly. */
+function insertBefore(tree: Tree, file: string, before: RegExp, text: string): void {
+  const content = read(tree, file);
+  const m = before.exec(content);
+  if (m === null)
+    throw new Error(`${file}: found no place for the ${JSON.stringify(text.slice(0, 40))} entry`);
+  tree.write(file, content.slice(0, m.index) + text + content.slice(m.index));
+}
+
+function addToCompose(tree: Tree, n: Names): void {
+  insertBefore(tree, 'docker/compose.yaml', /^volumes:$/m, composeService(n));
+}
+
+function addToK8s(tree: Tree, n: Names): void {
+  tree.write(`k8s/base/${n.name}.yaml`, k8sManifest(n));
+  tree.write(`k8s/base/${n.name}.env`, k8sEnv(n));
+  append(tree, 'k8s/base/topics.yaml', k8sTopics(n));
+  const kustomization = 'k8s/base/kustomization.yaml';
+  insertBefore(tree, kustomization, /^ {2}- topics\.yaml$/m, `  - ${n.name}.yaml\n`);
+  insertBefore(
+    tree,
+    kustomization,
+    /^\n?images:$/m,
+    `  - name: ${n.name}-config\n    envs: [${n.name}.env]\n\n`.replace(/\n\n$/, '\n'),
+  );
+  appendImage(tree, kustomization, n, false);
+  for (const overlay of tree.children('k8s/overlays')) {
+    const file = `k8s/overlays/${overlay}/kustomization.yaml`;
+    if (tree.exists(file) && read(tree, file).includes('broker-events-gateway'))
+      appendImage(tree, file, n, true);
+  }
+}
+
+/** Adds the app's image after the last entry of the `images:` list. */
+function appendImage(tree: Tree, file: string, n: Names, withNewName: boolean): void {
+  const content = read(tree, file);
+  const start = content.indexOf('\nimages:\n');
+  if (start === -1) return;
+  const rest = content.slice(start + '\nimages:\n'.length);
+  const end = rest.search(/^(?! |$)|^\n/m);
+  const at = start + '\nimages:\n'.length + (end === -1 ? rest.length : end);
+  const image = `ghcr.io/example-org/broker-events-${n.name}`;
+  const entry = `  - name: ${image}\n${withNewName ? `    newName: ${image}\n` : ''}    newTag: 0.1.0\n`;
+  tree.write(file, content.slice(0, at) + entry + content.slice(at));
+}
+
+function addToDeployCheck(tree: Tree, n: Names): void {
+  const file = 'tools/deploy-check/src/apps.ts';
+  const p = n.propertyName;
+  insertBefore(
+    tree,
+    file,
+    /^\/\*\*\n \* One entry per deployable app/m,
+    `// eslint-disable-next-line @nx/enforce-module-boundaries\nimport { load${n.className}Config, ${p}ConfigSchema } from '../../../apps/${n.name}/src/app/config/${n.name}.config';\n\n`,
+  );
+  const content = read(tree, file);
+  const start = content.indexOf('export const APPS');
+  const end = content.indexOf('\n];', start);
+  if (start === -1 || end === -1) throw new Error(`${file}: APPS list not found`);
+  const entry = `\n  {\n    name: '${n.name}',\n    schema: ${p}ConfigSchema,\n    load: load${n.className}Config,\n    requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],\n    scaling: 'keda',\n  },`;
+  tree.write(file, content.slice(0, end) + entry + content.slice(end));
+}
+
+function addToAsyncApi(tree: Tree, n: Names): void {
+  const file = 'tools/asyncapi/src/consumers.ts';
+  const content = read(tree, file);
+  const end = content.lastIndexOf('\n];');
+  if (end === -1) throw new Error(`${file}: BUILT_IN_CONSUMERS list not found`);
+  const entry = `\n  { name: '${n.name}', groupId: '${n.name}-server', description: ${JSON.stringify(n.description).replace(/^"|"$/g, "'")} },`;
+  tree.write(file, content.slice(0, end) + entry + content.slice(end));
+}
+
+function addToDeploymentDocs(tree: Tree, n: Names): void {
+  const file = 'docs/deployment.md';
+  const lines = read(tree, file).split('\n');
+  const row = lines.findIndex((l) => l.startsWith('| `gateway`'));
+  if (row === -1) throw new Error(`${file}: the compose table (a row for gateway) was not found`);
+  let end = row;
+  while (lines[end + 1]?.startsWith('|')) end++;
+  lines.splice(end + 1, 0, composeTableRow(n).trimEnd());
+  let lastSecret = -1;
+  lines.forEach((l, i) => {
+    if (l.includes('create secret generic')) lastSecret = i;
+  });
+  const fence = lines.findIndex((l, i) => i > lastSecret && l.startsWith('```'));
+  if (lastSecret === -1 || fence === -1) throw new Error(`${file}: the Secrets block was not found`);
+  lines.splice(fence, 0, ...secretCommand(n).trimEnd().split('\n'));
+  tree.write(file, lines.join('\n'));
+}
