@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: every benchmark in one run, then a summary table in bench/results/README.md.
+ *
+ * 1. gateway vs its bare baseline (gateway-bench.ts, its own full-JIT private broker);
+ * 2. archive consumer vs its baseline (tools/archive-bench, on a full-JIT private broker started here);
+ * 3. the system: start-up, RSS idle and under load, end-to-end latency at fixed rates and the highest
+ *    sustainable rate (system-bench.ts, its own full-JIT private broker).
+ *
+ * Benchmarks report; they never pass or fail a build. Keep the machine otherwise quiet while it runs.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_KAFKA_VERSION } from '@broker-events/kafka-local';
+import { startPrivateKafka } from '@broker-events/soak';
+import { REPO_ROOT, RESULTS_DIR, machine, spawnProcess } from './support';
+
+const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx');
+
+async function run(script: string, env: Record<string, string> = {}): Promise<void> {
+  console.log(`\n=== ${script}`);
+  const p = spawnProcess(
+    TSX,
+    ['--tsconfig', join(REPO_ROOT, 'tsconfig.base.json'), join(REPO_ROOT, script)],
+    env,
+  );
+  p.child.stdout?.pipe(process.stdout);
+  p.child.stderr?.pipe(process.stderr);
+  const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+  if (code !== 0) console.error(`${script} exited with ${code}; carrying on with the next benchmark`);
+}
+
+function readJson(name: string): Record<string, unknown> | undefined {
+  const file = join(RESULTS_DIR, `${name}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+const num = (v: unknown): string => (typeof v === 'number' ? String(v) : '–');
+
+async function main(): Promise<void> {
+  await run('tools/bench/src/gateway-bench.ts');
+  const kafka = await startPrivateKafka(['-XX:TieredStopAtLevel=4', '-Xms1g', '-Xmx1g']);
+  try {
+    await run('tools/archive-bench/src/archive-bench.ts', { KAFKA_BROKERS: kafka.brokers });
+  } finally {
+    await kafka.destroy();
+  }
+  await run('tools/bench/src/system-bench.ts');
+  writeFileSync(join(RESULTS_DIR, 'README.md'), summary() + '\n');
+  console.log(`\nsummary: ${join(RESULTS_DIR, 'README.md')}`);
+}
+
+export function summary(): string {
+  const gateway = readJson('gateway');
+  const archive = readJson('archive');
+  const system = readJson('system') as
+    | {
+        at: string;
+        startupMs: Record<string, number>;
+        rssMiB: { idle: Record<string, number>; underLoad1000: Record<string, number> };
+        endToEnd: { label: string; target: number; achieved: number; e2eP50: number; e2eP99: number }[];
+        highestSustainable: number | null;
+      }
+    | undefined;
+  const archiveRows =
+    (archive?.['results'] as { label: string; steadyEventsPerSecond: number }[] | undefined) ?? [];
+  const baseline = archiveRows.find((r) => r.label.startsWith('baseline'));
+  const pgRow = archiveRows.find((r) => r.label.includes('PostgreSQL, default'));
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:archive`, `bench:system`).',
+    'Numbers from one machine; compare runs on the same machine. How to read them: docs/proving.md.',
+    '',
+    `Machine: ${JSON.stringify(machine())}  `,
+    `Kafka ${DEFAULT_KAFKA_VERSION} (private broker, full JIT, 1 GiB heap)  `,
+    'Versions: see `versions` in system.json.',
+    '',
+    '| what | result | beside | file |',
+    '| --- | ---: | --- | --- |',
+    `| gateway throughput, events/s (max, 64 connections) | ${num(gateway?.['gatewayEventsPerSecond'])} | bare baseline ${num(gateway?.['baselineEventsPerSecond'])} (×${num(gateway?.['ratio'])}) | [gateway.md](gateway.md) |`,
+    `| gateway p99 at fixed rate, ms | ${num(gateway?.['gatewayP99AtFixedRateMs'])} | | [gateway.md](gateway.md) |`,
+    `| archive consumer, events/s (PostgreSQL, steady) | ${num(pgRow?.steadyEventsPerSecond)} | single-row INSERT baseline ${num(baseline?.steadyEventsPerSecond)} | [archive.md](archive.md) |`,
+    ...(system?.endToEnd ?? []).map(
+      (r) =>
+        `| end to end POST → archive row readable, ${r.label}: p50 / p99 ms | ${r.e2eP50} / ${r.e2eP99} | ${r.achieved} events/s achieved | [system.md](system.md) |`,
+    ),
+    `| highest sustainable end-to-end rate, events/s | ${num(system?.highestSustainable ?? undefined)} | | [system.md](system.md) |`,
+    ...Object.entries(system?.startupMs ?? {}).map(
+      ([app, ms]) =>
+        `| ${app}: start-up ms / RSS idle MiB / RSS at 1000/s MiB | ${ms} / ${num(system?.rssMiB.idle[app])} / ${num(system?.rssMiB.underLoad1000[app])} | | [system.md](system.md) |`,
+    ),
+    '',
+    '![end-to-end latency](system-e2e-latency.svg)',
+    '',
+    '![start-up and memory](system-apps.svg)',
+  ];
+  return lines.join('\n');
+}
+
+if (process.argv.includes('--summary-only')) {
+  writeFileSync(join(RESULTS_DIR, 'README.md'), summary() + '\n');
+} else {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
