@@ -78,6 +78,17 @@ export async function kafkaStatus(opts: LocalKafkaOptions = {}): Promise<KafkaSt
 // ---------------------------------------------------------------------------------------------------------
 // Internals (also used by the jest global setup/teardown, which must hold the lock across several steps).
 
+const PORT_WAIT_MS = 10_000;
+
+async function portFreeWithin(host: string, port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await isPortFree(host, port)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export function withBrokerLock<T>(r: ResolvedOptions, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(r.dataDir, { recursive: true });
   return withFileLock(r.files.lock, r.readyTimeoutMs + r.stopTimeoutMs + FORMAT_TIMEOUT_MS, fn, (owner) =>
@@ -122,7 +133,9 @@ export async function startLocked(r: ResolvedOptions): Promise<RunningKafka> {
   discardCdsTraining(r);
 
   for (const port of [r.port, r.controllerPort]) {
-    if (!(await isPortFree(r.host, port))) {
+    // A port can be briefly held after a broker was killed, or by a short-lived client socket that the
+    // kernel gave that number: wait a little before calling it taken.
+    if (!(await portFreeWithin(r.host, port, PORT_WAIT_MS))) {
       throw new Error(
         `Port ${r.host}:${port} is in use by another process (not a broker started from ${r.dataDir}). ` +
           'Choose another port (--port / KAFKA_LOCAL_PORT), stop that process, or set KAFKA_BROKERS to use an existing broker.',

@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { schemaMarkdownTable } from '@broker-events/config';
+import { readmeConfigSection, repoRoot } from '@broker-events/config/testing';
 import { archiveConfigSchema } from './archive.config';
 
 describe('archive configuration docs', () => {
   it('docs/consumers.md shows exactly the archive schema', () => {
-    const doc = readFileSync(join(__dirname, '../../../../../docs/consumers.md'), 'utf8');
-    const table = /<!-- config:archive:start -->\n([\s\S]*?)\n<!-- config:archive:end -->/.exec(doc)?.[1];
-    expect(table).toBe(schemaMarkdownTable(archiveConfigSchema));
+    const { actual, expected } = readmeConfigSection(
+      'archive',
+      archiveConfigSchema,
+      join(repoRoot(), 'docs/consumers.md'),
+    );
+    expect(actual).toBe(expected);
   });
 });
