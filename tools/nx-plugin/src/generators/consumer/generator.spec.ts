@@ -26,14 +26,30 @@ function copyWorkspace(): void {
   symlinkSync(join(source, 'node_modules'), join(workspace, 'node_modules'));
 }
 
+class NxFailed extends Error {
+  constructor(
+    args: string[],
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
+    // The tail of the output says which target failed and why.
+    super(`nx ${args.join(' ')} failed:\n${`${stdout}\n${stderr}`.slice(-6000)}`);
+  }
+}
+
 function nx(...args: string[]): string {
-  return execFileSync(join(workspace, 'node_modules/.bin/nx'), args, {
-    cwd: workspace,
-    encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true' },
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  try {
+    return execFileSync(join(workspace, 'node_modules/.bin/nx'), args, {
+      cwd: workspace,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new NxFailed(args, stdout ?? '', stderr ?? '');
+  }
 }
 
 const read = (file: string): string => readFileSync(join(workspace, file), 'utf8');
@@ -43,8 +59,8 @@ function failing(...args: string[]): string {
   try {
     nx(...args);
   } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    return `${stdout ?? ''}${stderr ?? ''}`;
+    if (error instanceof NxFailed) return `${error.stdout}${error.stderr}`;
+    throw error;
   }
   throw new Error(`nx ${args.join(' ')} succeeded`);
 }
