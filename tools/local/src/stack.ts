@@ -113,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     if (kafka?.startedByUs) {
       log('Stopping the local Kafka broker …');
-      await stopKafka({ port: kafkaPort, log });
+      await stopKafka({ port: kafkaPort, log: (l) => log(formatLine('kafka', l)) });
     }
   };
 
@@ -122,7 +122,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const externalBrokers = env['KAFKA_BROKERS']?.trim() || undefined;
     const steps: Promise<unknown>[] = [];
     if (options.build ?? true) {
-      log(`Building ${LOCAL_APPS.join(', ')} (cached after the first time) …`);
+      log(`Building ${LOCAL_APPS.join(', ')} (a minute or two the first time, cached after that) …`);
+      // Webpack's output is only worth reading when the build fails.
+      const buildOutput: string[] = [];
       steps.push(
         run(
           'build',
@@ -136,7 +138,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             LOCAL_APPS.join(','),
             '--outputStyle=stream',
           ],
-          { cwd: root, env: { ...env, NX_DAEMON: 'false', NX_TUI: 'false' }, onLine },
+          {
+            cwd: root,
+            env: { ...env, NX_DAEMON: 'false', NX_TUI: 'false' },
+            onLine: (name, line) => buildOutput.push(formatLine(name, line)),
+          },
+        ).then(
+          () => log(`Built ${LOCAL_APPS.join(', ')}.`),
+          (error: unknown) => {
+            for (const line of buildOutput.slice(-200)) log(line);
+            throw error;
+          },
         ),
       );
     }
