@@ -1,9 +1,9 @@
-import { Pool } from 'pg';
+import { type Pool } from 'pg';
+import { assertPgIdentifier, createPool } from '@broker-events/postgres';
 import type { ArchiveRow, ArchiveStore, ArchivedEvent, TimeRangeQuery } from './archive-store';
 import { COLUMNS } from './archive-store';
 import { POSTGRES_MIGRATIONS } from './migrations';
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** The array types unnest() gets, column by column (same order as COLUMNS). */
 const ARRAY_TYPES = [
   'text',
@@ -60,8 +60,8 @@ export class PostgresArchiveStore implements ArchiveStore {
     private readonly schema: string,
     poolSize = 4,
   ) {
-    if (!IDENTIFIER.test(schema)) throw new RangeError(`Invalid schema name ${JSON.stringify(schema)}`);
-    this.pool = new Pool({ connectionString, max: poolSize });
+    assertPgIdentifier(schema);
+    this.pool = createPool({ connectionString, max: poolSize });
     this.table = `"${schema}".archived_events`;
     const params = ARRAY_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
     this.insertSql = `INSERT INTO ${this.table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${params}) ON CONFLICT (source, id) DO NOTHING`;

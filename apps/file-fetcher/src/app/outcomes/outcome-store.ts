@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Pool } from 'pg';
+import { type Pool } from 'pg';
+import { assertPgIdentifier, createPool } from '@broker-events/postgres';
 
 /**
  * What happened to a file transfer: `downloaded` (stored, not yet confirmed), `confirmed` (done),
@@ -161,8 +162,6 @@ export class SqliteOutcomeStore implements OutcomeStore {
   }
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export class PostgresOutcomeStore implements OutcomeStore {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
@@ -172,8 +171,8 @@ export class PostgresOutcomeStore implements OutcomeStore {
     connectionString: string,
     private readonly schema: string,
   ) {
-    if (!IDENTIFIER.test(schema)) throw new RangeError(`Invalid schema name ${JSON.stringify(schema)}`);
-    this.pool = new Pool({ connectionString, max: 4 });
+    assertPgIdentifier(schema);
+    this.pool = createPool({ connectionString, max: 4 });
     this.table = `"${schema}".fetched_files`;
   }
 

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Pool } from 'pg';
+import { type Pool } from 'pg';
+import { assertPgIdentifier, createPool } from '@broker-events/postgres';
 
 /**
  * Where the poller remembers, per resource, the id of the last event it published (Altinn's `after`). Saved
@@ -60,8 +61,6 @@ export class SqliteCursorStore implements CursorStore {
   }
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export class PostgresCursorStore implements CursorStore {
   readonly kind = 'postgres' as const;
   private readonly pool: Pool;
@@ -71,8 +70,8 @@ export class PostgresCursorStore implements CursorStore {
     connectionString: string,
     private readonly schema: string,
   ) {
-    if (!IDENTIFIER.test(schema)) throw new RangeError(`Invalid schema name ${JSON.stringify(schema)}`);
-    this.pool = new Pool({ connectionString, max: 2 });
+    assertPgIdentifier(schema);
+    this.pool = createPool({ connectionString, max: 2 });
     this.table = `"${schema}".poller_cursors`;
   }
 

@@ -1,7 +1,6 @@
-import { Pool, type PoolConfig } from 'pg';
+import { type Pool, type PoolConfig } from 'pg';
+import { assertPgIdentifier, createPool } from '@broker-events/postgres';
 import type { EventKey, IdempotencyStore } from './idempotency-store';
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** PostgreSQL-backed store: one row per (consumer, source, id). Shared safely by every replica of a consumer. */
 export class PostgresIdempotencyStore implements IdempotencyStore {
@@ -12,8 +11,8 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
     connection: string | PoolConfig,
     private readonly schema = 'public',
   ) {
-    if (!IDENTIFIER.test(schema)) throw new RangeError(`Invalid schema name ${JSON.stringify(schema)}`);
-    this.pool = new Pool(
+    assertPgIdentifier(schema);
+    this.pool = createPool(
       typeof connection === 'string' ? { connectionString: connection, max: 4 } : connection,
     );
     this.table = `"${schema}".processed_events`;
