@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { sampleEventBody } from '@broker-events/contracts/testing';
 import { type Answer, Ledger } from './accounting';
 import { sleep } from './processes';
@@ -37,6 +38,34 @@ export interface SteadyLoadResult {
   elapsedMs: number;
 }
 
+/** Keep-alive connections for the load: node:http costs far less CPU per request than fetch. */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function httpPost(url: string, body: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/cloudevents+json',
+          'content-length': Buffer.byteLength(body),
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** POSTs one event: notes the answer in the ledger. */
 export async function postEvent(
   url: string,
@@ -48,14 +77,7 @@ export async function postEvent(
   const sentAt = performance.now();
   let answer: Answer;
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/cloudevents+json' },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer();
-    answer = res.status;
+    answer = await httpPost(url, body, timeoutMs);
   } catch {
     answer = 'error';
   }
