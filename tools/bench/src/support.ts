@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_KAFKA_VERSION } from '@broker-events/kafka-local';
 import autocannon from 'autocannon';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
@@ -101,7 +102,35 @@ export function machine(): Record<string, unknown> {
     cpu: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    kafka: DEFAULT_KAFKA_VERSION,
+    packages: packageVersions(),
   };
+}
+
+const PACKAGES = [
+  'kafkajs',
+  '@nestjs/core',
+  '@nestjs/platform-fastify',
+  'pg',
+  'better-sqlite3',
+  'nodemailer',
+  'autocannon',
+];
+
+/** Installed versions of the packages that shape the numbers, so runs can be compared. */
+export function packageVersions(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of PACKAGES) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version?: string;
+      };
+      out[name] = pkg.version ?? '?';
+    } catch {
+      out[name] = 'missing';
+    }
+  }
+  return out;
 }
 
 export function writeResults(name: string, data: unknown, markdown: string): string {
