@@ -23,12 +23,19 @@ function port(name: string): number | undefined {
 }
 
 async function start(): Promise<void> {
-  let stopping: Promise<void> | undefined;
+  const interrupted = new AbortController();
   const running: { stop?: () => Promise<void> } = {};
+  let stopping: Promise<void> | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     log(`\n${signal}: stopping everything …`);
-    stopping = (running.stop?.() ?? Promise.resolve()).then(
+    if (running.stop === undefined) {
+      // Still starting: startLocalStack stops what is up so far and rejects; main() then exits.
+      interrupted.abort();
+      stopping = Promise.resolve();
+      return;
+    }
+    stopping = running.stop().then(
       () => {
         log('Stopped.');
         process.exit(0);
@@ -57,13 +64,9 @@ async function start(): Promise<void> {
       kafka: port('KAFKA'),
     },
     log,
+    signal: interrupted.signal,
   });
   running.stop = stack.stop;
-  if (stopping) {
-    // A signal arrived while starting: stop what is up now.
-    await stack.stop();
-    return;
-  }
   log(banner(stack.state));
   // A child that dies on its own takes the stack down, so nothing half-runs unnoticed.
   for (const child of stack.children) {

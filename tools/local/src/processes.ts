@@ -104,13 +104,19 @@ function canListen(port: number): Promise<boolean> {
 }
 
 /** Polls `url` until it answers 2xx, the child exits, or `timeoutMs` passes. */
-export async function waitForHttp(url: string, child: Child | undefined, timeoutMs: number): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: Child | undefined,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exit: number | NodeJS.Signals | undefined;
   void child?.exited.then((code) => (exit = code));
   for (;;) {
     if (exit !== undefined)
       throw new Error(`${child?.name ?? url} exited (${String(exit)}) before it was ready`);
+    if (signal?.aborted) throw new Error('interrupted while starting');
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.ok) return;

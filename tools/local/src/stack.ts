@@ -37,6 +37,8 @@ export interface LocalStackOptions {
   /** Where progress and the children's condensed log lines go. */
   log: (line: string) => void;
   readyTimeoutMs?: number;
+  /** Ctrl-C while starting: stop what is up so far (Kafka included, if this started it) and reject. */
+  signal?: AbortSignal;
 }
 
 export interface LocalStack {
@@ -117,6 +119,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   };
 
+  const checkpoint = (): void => {
+    if (options.signal?.aborted) throw new Error('interrupted while starting');
+  };
+
   try {
     const ports = await choosePorts(options.ports ?? {});
     const externalBrokers = env['KAFKA_BROKERS']?.trim() || undefined;
@@ -162,6 +168,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       log(`Using the Kafka cluster at ${externalBrokers} (KAFKA_BROKERS).`);
     }
     await Promise.all(steps);
+    checkpoint();
     const brokers = externalBrokers ?? kafka?.brokers ?? '';
 
     const maildev = startChild(
@@ -238,15 +245,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       return child;
     };
     const ready = (name: LocalApp, child: Child): Promise<void> =>
-      waitForHttp(`http://127.0.0.1:${ports[name]}/health/ready`, child, readyTimeoutMs);
+      waitForHttp(`http://127.0.0.1:${ports[name]}/health/ready`, child, readyTimeoutMs, options.signal);
 
     // The gateway creates the events topic, so the consumers start once it is ready.
     await Promise.all([
       ready('gateway', launch('gateway')),
-      waitForHttp(`http://127.0.0.1:${ports.inbox}/email`, maildev, readyTimeoutMs),
+      waitForHttp(`http://127.0.0.1:${ports.inbox}/email`, maildev, readyTimeoutMs, options.signal),
     ]);
+    checkpoint();
     const consumers = (['archive', 'email', 'slack'] as const).filter((n) => appEnv[n] !== undefined);
     await Promise.all(consumers.map((name) => ready(name, launch(name))));
+    checkpoint();
 
     const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     const state: StackState = {
