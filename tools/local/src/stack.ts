@@ -32,7 +32,10 @@ export interface LocalStackOptions {
   ports?: Partial<Record<LocalApp | 'smtp' | 'inbox' | 'kafka', number>>;
   /** Build the apps first (nx, cached). Default true. */
   build?: boolean;
-  /** Suffix for consumer names (their groups and retry/DLQ topics), so a test does not join real groups. */
+  /**
+   * Suffix for consumer names (their groups and retry/DLQ topics). Default: none on our own broker, `-local` with
+   * KAFKA_BROKERS, so the stack never joins the groups of deployed consumers.
+   */
   consumerSuffix?: string;
   /** Where progress and the children's condensed log lines go. */
   log: (line: string) => void;
@@ -195,7 +198,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       HOST: '127.0.0.1',
       KAFKAJS_NO_PARTITIONER_WARNING: '1',
     };
-    const suffix = options.consumerSuffix ?? '';
+    // On a cluster of someone else's, never join the real groups (archive-server, …): that would take partitions
+    // from the deployed consumers. The local consumers there are archive-local, email-local (groups *-local-server).
+    const suffix = options.consumerSuffix ?? (externalBrokers ? '-local' : '');
     const appEnv: Partial<Record<LocalApp, Env>> = {
       gateway: { ...common, PORT: String(ports.gateway), WEBHOOK_TOKENS: token },
       archive: {
