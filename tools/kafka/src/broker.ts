@@ -80,6 +80,17 @@ export async function kafkaStatus(opts: LocalKafkaOptions = {}): Promise<KafkaSt
 
 const PORT_WAIT_MS = 10_000;
 
+/**
+ * A Kafka cluster id: 16 random bytes in base64url (22 characters). One in 64 of those starts with `-`,
+ * which StorageTool's argument parser takes for an option; such ids are drawn again.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 async function portFreeWithin(host: string, port: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -220,7 +231,7 @@ function classpath(r: ResolvedOptions): string {
 
 async function formatIfNeeded(r: ResolvedOptions): Promise<void> {
   if (fs.existsSync(r.files.metaProperties)) return;
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   r.log(`Formatting KRaft storage in ${r.files.kraftLogDir} (cluster id ${clusterId}).`);
   const args = [
     ...javaFlags(r),
