@@ -4,6 +4,7 @@
  * gateway is still healthy. Then property-based fuzzing with a bounded number of runs.
  */
 import { TOPICS } from '@broker-events/contracts';
+import { sampleEventBody } from '@broker-events/contracts/testing';
 import { TopicTail } from '@broker-events/messaging/testing';
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
@@ -33,20 +34,7 @@ afterAll(async () => {
   expect(await gateway?.stop()).toBe(0);
 }, 30_000);
 
-function valid(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    type: 'no.altinn.broker.published',
-    time: '2026-11-20T09:00:12.251000Z',
-    resource: 'urn:altinn:resource:altinn-broker-test-resource-1',
-    resourceinstance: randomUUID(),
-    source: 'https://platform.tt02.altinn.no/broker/api/v1/filetransfer',
-    subject: 'urn:altinn:organization:identifier-no:312000008',
-    data: { Role: 'Recipient' },
-    ...overrides,
-  };
-}
+const valid = (overrides: Record<string, unknown> = {}) => sampleEventBody(overrides);
 
 function without(key: string): Record<string, unknown> {
   const e = valid();

@@ -1,8 +1,14 @@
 import { TOPICS, fromKafkaRecord, parseCloudEvent } from '@broker-events/contracts';
-import { loadSamples } from '@broker-events/contracts/testing';
+import { loadSamples, sampleEventBody } from '@broker-events/contracts/testing';
 import { TopicTail } from '@broker-events/messaging/testing';
 import { randomUUID } from 'node:crypto';
-import { type GatewayProcess, post, runGatewayToExit, startGatewayProcess, waitUntil } from './support/gateway-process';
+import {
+  type GatewayProcess,
+  post,
+  runGatewayToExit,
+  startGatewayProcess,
+  waitUntil,
+} from './support/gateway-process';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const TOKEN = 'e2e-token-' + 'a'.repeat(40);
@@ -12,20 +18,7 @@ let gateway: GatewayProcess;
 let tail: TopicTail;
 
 /** A fresh, valid published event, so tests never collide with each other's duplicates. */
-function freshEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    specversion: '1.0',
-    id: randomUUID(),
-    type: 'no.altinn.broker.published',
-    time: '2026-11-20T09:00:12.251000Z',
-    resource: 'urn:altinn:resource:altinn-broker-test-resource-1',
-    resourceinstance: randomUUID(),
-    source: 'https://platform.tt02.altinn.no/broker/api/v1/filetransfer',
-    subject: 'urn:altinn:organization:identifier-no:312000008',
-    data: { Role: 'Recipient' },
-    ...overrides,
-  };
-}
+const freshEvent = (overrides: Record<string, unknown> = {}) => sampleEventBody(overrides);
 
 beforeAll(async () => {
   tail = await TopicTail.start(brokers, [TOPICS.events, TOPICS.quarantine]);

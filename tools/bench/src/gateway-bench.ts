@@ -5,11 +5,11 @@
  * Env: KAFKA_BROKERS (default: start a private local broker), BENCH_SECONDS (default 10),
  * BENCH_CONNECTIONS (default 64), BENCH_RATE (fixed-rate run, default 1000 events/s).
  */
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS } from '@broker-events/contracts';
+import { sampleEventBody } from '@broker-events/contracts/testing';
 import { startKafka, stopKafka } from '@broker-events/kafka-local';
 import { createKafka, ensureTopics } from '@broker-events/messaging';
 import {
@@ -28,19 +28,7 @@ const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 64);
 const rate = Number(process.env['BENCH_RATE'] ?? 1000);
 const TOKEN = 'bench-' + 'k'.repeat(40);
 
-function body(): string {
-  return JSON.stringify({
-    specversion: '1.0',
-    id: randomUUID(),
-    type: 'no.altinn.broker.published',
-    time: '2026-11-20T09:00:12.251000Z',
-    resource: 'urn:altinn:resource:altinn-broker-test-resource-1',
-    resourceinstance: randomUUID(),
-    source: 'https://platform.tt02.altinn.no/broker/api/v1/filetransfer',
-    subject: 'urn:altinn:organization:identifier-no:312000008',
-    data: { Role: 'Recipient' },
-  });
-}
+const body = (): string => JSON.stringify(sampleEventBody());
 
 async function main(): Promise<void> {
   const main = join(REPO_ROOT, 'dist/apps/gateway/main.js');

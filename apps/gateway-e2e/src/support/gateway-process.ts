@@ -5,12 +5,17 @@ export { freePort, waitUntil } from '@broker-events/test-support';
 export type GatewayProcess = AppProcess;
 
 /** Runs the built gateway (`nx build gateway` first) as its own process, as it runs in production. */
-export function startGatewayProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<GatewayProcess> {
+export function startGatewayProcess(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<GatewayProcess> {
   return startAppProcess('gateway', env, { timeoutMs });
 }
 
 /** Runs the gateway with `env` and returns how it exited and what it printed (for start-up failures). */
-export function runGatewayToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export function runGatewayToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   return runAppToExit('gateway', env);
 }
 
