@@ -1,5 +1,10 @@
 import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Path patterns below are relative to the repository root, also when a project's config imports this file. */
+const root = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Workspace lint rules. Module boundaries are enforced on two tag axes:
@@ -46,8 +51,14 @@ export default [
             { sourceTag: 'type:example', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:tools'] },
-            { sourceTag: 'scope:consumer', onlyDependOnLibsWithTags: ['scope:consumer', 'scope:shared', 'scope:tools'] },
+            {
+              sourceTag: 'scope:gateway',
+              onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:tools'],
+            },
+            {
+              sourceTag: 'scope:consumer',
+              onlyDependOnLibsWithTags: ['scope:consumer', 'scope:shared', 'scope:tools'],
+            },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
           ],
         },
@@ -62,7 +73,8 @@ export default [
       'no-restricted-syntax': [
         'error',
         {
-          selector: "CallExpression[callee.property.name=/^(only|skip)$/][callee.object.name=/^(it|test|describe)$/]",
+          selector:
+            'CallExpression[callee.property.name=/^(only|skip)$/][callee.object.name=/^(it|test|describe)$/]',
           message: 'Focused or skipped tests must not be committed.',
         },
       ],
@@ -70,23 +82,44 @@ export default [
   },
   {
     // kafkajs lives behind libs/messaging; the local-broker tool and its smoke test may use it directly.
+    basePath: root,
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
     ignores: ['libs/messaging/**'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'kafkajs', message: 'Use @broker-events/messaging: it is the only place that talks to Kafka.' }] },
+        {
+          paths: [
+            {
+              name: 'kafkajs',
+              message: 'Use @broker-events/messaging: it is the only place that talks to Kafka.',
+            },
+          ],
+        },
       ],
     },
   },
   {
     // Configuration is read once, in each app's config module.
+    basePath: root,
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.config.ts', '**/config/**', '**/*.spec.ts', '**/main.ts', 'apps/*-e2e/**', '**/testing/**', '**/testing.ts'],
+    ignores: [
+      '**/*.config.ts',
+      '**/config/**',
+      '**/*.spec.ts',
+      '**/main.ts',
+      'apps/*-e2e/**',
+      '**/testing/**',
+      '**/testing.ts',
+    ],
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the app config module only.' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through the app config module only.',
+        },
       ],
     },
   },

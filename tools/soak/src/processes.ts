@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort } from '@broker-events/test-support';
+import { freePort } from '@broker-events/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 

@@ -1,6 +1,6 @@
-import { type AppProcess, startAppProcess } from '@broker-events/test-support';
+import { type AppProcess, startAppProcess } from '@broker-events/testing';
 
-export { REPO_ROOT, freePort } from '@broker-events/test-support';
+export { REPO_ROOT, freePort } from '@broker-events/testing';
 
 export type ConsumerProcess = AppProcess;
 

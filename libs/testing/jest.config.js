@@ -1,8 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  displayName: 'test-support',
+  displayName: 'testing',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  coverageDirectory: '../../coverage/libs/test-support',
+  coverageDirectory: '../../coverage/libs/testing',
 };
