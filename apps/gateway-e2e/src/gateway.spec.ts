@@ -129,6 +129,18 @@ describe('duplicates', () => {
   });
 });
 
+describe('duplicates inside one batch', () => {
+  it('publishes an event repeated inside a batch once and counts the repeat as a duplicate', async () => {
+    const event = freshEvent();
+    const res = await post(hook(), JSON.stringify([event, event]), 'application/cloudevents-batch+json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ published: 1, duplicates: 1 });
+    await tail.waitFor((m) => m.some((x) => x.headers['ce_id'] === event['id']));
+    await tail.settle(800);
+    expect(tail.on(TOPICS.events).filter((x) => x.headers['ce_id'] === event['id'])).toHaveLength(1);
+  });
+});
+
 describe('rejections publish nothing on the event topic', () => {
   async function expectNothingPublished(marker: string): Promise<void> {
     await tail.settle(800);

@@ -92,15 +92,15 @@ export class WebhookService {
     const seen = await this.dedup.seen(keys);
     const fresh: { accepted: Accepted; key: string; record: KafkaRecord }[] = [];
     const waits: Promise<void>[] = [];
-    let duplicates = 0;
+    const duplicates: Accepted[] = [];
     const batchKeys = new Set<string>();
     toPublish.forEach((accepted, i) => {
       const key = keys[i];
       const pending = this.inFlight.get(key);
       if (seen[i] || batchKeys.has(key)) {
-        duplicates++;
+        duplicates.push(accepted);
       } else if (pending) {
-        duplicates++;
+        duplicates.push(accepted);
         waits.push(pending);
       } else {
         batchKeys.add(key);
@@ -126,40 +126,29 @@ export class WebhookService {
     }
     await this.dedup.remember(fresh.map((f) => f.key));
 
-    if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
-    for (const { accepted } of fresh) {
-      this.metrics.events.inc({ outcome: 'published', type: metricType(accepted.canonicalType) });
-      this.logger.info(
-        {
-          eventId: accepted.event.id,
-          type: accepted.canonicalType,
-          fileTransferId: fileTransferId(accepted.event),
-        },
-        'event published',
-      );
-    }
-    if (duplicates > 0) {
-      for (const [i, accepted] of toPublish.entries()) {
-        if (!fresh.some((f) => f.key === keys[i])) {
-          this.metrics.events.inc({ outcome: 'duplicate', type: metricType(accepted.canonicalType) });
-          this.logger.info(
-            {
-              eventId: accepted.event.id,
-              type: accepted.canonicalType,
-              fileTransferId: fileTransferId(accepted.event),
-            },
-            'duplicate event answered without a second publish',
-          );
-        }
-      }
-    }
+    for (const { accepted } of fresh) this.count(accepted, 'published', 'event published');
+    if (duplicates.length > 0) this.metrics.duplicates.inc(duplicates.length);
+    for (const accepted of duplicates)
+      this.count(accepted, 'duplicate', 'duplicate event answered without a second publish');
     return {
       kind: 'published',
       published: fresh.length,
-      duplicates,
+      duplicates: duplicates.length,
       handshakes: handshakes.length,
       type: typeLabel(events),
     };
+  }
+
+  private count(accepted: Accepted, outcome: 'published' | 'duplicate', message: string): void {
+    this.metrics.events.inc({ outcome, type: metricType(accepted.canonicalType) });
+    this.logger.info(
+      {
+        eventId: accepted.event.id,
+        type: accepted.canonicalType,
+        fileTransferId: fileTransferId(accepted.event),
+      },
+      message,
+    );
   }
 
   private parse(
