@@ -82,10 +82,21 @@ function arbitrarySource(): fc.Arbitrary<string> {
   );
 }
 
+/** True when a forbidden key appears anywhere inside a JSON value (nested objects and arrays included). */
+function hasForbiddenKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasForbiddenKey);
+  if (v !== null && typeof v === 'object')
+    return Object.entries(v).some(([k, inner]) => FORBIDDEN_KEYS.has(k) || hasForbiddenKey(inner));
+  return false;
+}
+
 /** JSON data for a Broker event: an object, usually with Role, never with prototype-pollution keys. */
 function arbitraryData(): fc.Arbitrary<Record<string, unknown>> {
   const key = fc.string({ maxLength: 12 }).filter((k) => !FORBIDDEN_KEYS.has(k) && k !== 'Role');
-  const value = fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
+  const value = fc
+    .jsonValue({ maxDepth: 3 })
+    .map((v) => JSON.parse(JSON.stringify(v)) as unknown)
+    .filter((v) => !hasForbiddenKey(v));
   return fc
     .tuple(
       fc.option(fc.constantFrom('Sender', 'Recipient'), { nil: undefined }),
