@@ -10,7 +10,6 @@ import {
 import { sampleEvent } from '@broker-events/contracts/testing';
 import {
   CoalescingPublisher,
-  PIPELINE_HEADERS,
   createKafka,
   ensureTopics,
   kafkaConfigSchema,
@@ -61,8 +60,8 @@ beforeAll(async () => {
           [HEADERS.deliveryOriginalTopic]: source,
           [HEADERS.deliveryOriginalPartition]: '0',
           [HEADERS.deliveryOriginalOffset]: String(40 + i),
-          [PIPELINE_HEADERS.lastFailedAt]: '2026-11-20T09:05:00.000Z',
-          [PIPELINE_HEADERS.failure]: 'permanent',
+          [HEADERS.deliveryLastFailedAt]: '2026-11-20T09:05:00.000Z',
+          [HEADERS.deliveryFailure]: 'permanent',
         },
       };
     }),
@@ -110,8 +109,8 @@ describe('dlq CLI', () => {
     expect(record.value.equals(original.value)).toBe(true);
     expect(record.headers).toEqual({
       ...original.headers,
-      [PIPELINE_HEADERS.redrivenAt]: expect.any(String),
-      [PIPELINE_HEADERS.redriveCount]: '1',
+      [HEADERS.deliveryRedrivenAt]: expect.any(String),
+      [HEADERS.deliveryRedriveCount]: '1',
     });
   });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HEADERS, type KafkaRecord, deadLetterTopic, retryTopic } from '@broker-events/contracts';
 import type { Kafka } from 'kafkajs';
 import { CoalescingPublisher } from '../publisher';
-import { DELIVERY_HEADER_NAMES, PIPELINE_HEADERS, headersToStrings } from './delivery-headers';
+import { DELIVERY_HEADER_NAMES, headersToStrings } from './delivery-headers';
 
 /** One record as read from a topic, headers as strings. */
 export interface StoredRecord {
@@ -109,14 +109,14 @@ export function toDeadLetter(r: StoredRecord): DeadLetter {
     ...r,
     consumer: h[HEADERS.deliveryConsumer],
     error: h[HEADERS.deliveryError],
-    failure: h[PIPELINE_HEADERS.failure],
+    failure: h[HEADERS.deliveryFailure],
     attempts: num(h[HEADERS.deliveryAttempt]),
     firstFailedAt: h[HEADERS.deliveryFirstFailedAt],
-    lastFailedAt: h[PIPELINE_HEADERS.lastFailedAt],
+    lastFailedAt: h[HEADERS.deliveryLastFailedAt],
     originalTopic: h[HEADERS.deliveryOriginalTopic],
     originalPartition: num(h[HEADERS.deliveryOriginalPartition]),
     originalOffset: h[HEADERS.deliveryOriginalOffset],
-    redriveCount: num(h[PIPELINE_HEADERS.redriveCount]) ?? 0,
+    redriveCount: num(h[HEADERS.deliveryRedriveCount]) ?? 0,
   };
 }
 
@@ -170,8 +170,8 @@ export class DeadLetterAdmin {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(d.headers))
         if (!DELIVERY_HEADER_NAMES.includes(name)) headers[name] = value;
-      headers[PIPELINE_HEADERS.redrivenAt] = now;
-      headers[PIPELINE_HEADERS.redriveCount] = String(d.redriveCount + 1);
+      headers[HEADERS.deliveryRedrivenAt] = now;
+      headers[HEADERS.deliveryRedriveCount] = String(d.redriveCount + 1);
       let topic: string;
       if (target === 'retry') {
         topic = retryTopic(this.consumer);

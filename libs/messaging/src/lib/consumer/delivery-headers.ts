@@ -1,20 +1,5 @@
 import { HEADERS, type KafkaHeadersIn } from '@broker-events/contracts';
 
-/**
- * Pipeline headers that contracts' HEADERS does not (yet) name. Same `delivery_` family, lowercase.
- */
-export const PIPELINE_HEADERS = {
-  /** Retry-topic rounds already used (0 on the first park). */
-  round: 'delivery_round',
-  /** RFC 3339 time of the most recent failure. */
-  lastFailedAt: 'delivery_lastfailedat',
-  /** Why the record was parked: `transient`, `permanent` or `invalid`. */
-  failure: 'delivery_failure',
-  /** Set by the DLQ operator tool on a re-driven record: when, and how many times. */
-  redrivenAt: 'delivery_redrivenat',
-  redriveCount: 'delivery_redrivecount',
-} as const;
-
 /** Every header the pipeline adds; stripped before a record is re-driven to its original topic. */
 export const DELIVERY_HEADER_NAMES: readonly string[] = [
   HEADERS.deliveryConsumer,
@@ -25,9 +10,9 @@ export const DELIVERY_HEADER_NAMES: readonly string[] = [
   HEADERS.deliveryOriginalTopic,
   HEADERS.deliveryOriginalPartition,
   HEADERS.deliveryOriginalOffset,
-  PIPELINE_HEADERS.round,
-  PIPELINE_HEADERS.lastFailedAt,
-  PIPELINE_HEADERS.failure,
+  HEADERS.deliveryRound,
+  HEADERS.deliveryLastFailedAt,
+  HEADERS.deliveryFailure,
 ];
 
 /** Kafka headers as strings (UTF-8); a repeated header keeps its first value. */
@@ -71,7 +56,7 @@ export function historyOf(
     v !== undefined && /^\d+$/.test(v) ? Number(v) : d;
   return {
     attempts: int(headers[HEADERS.deliveryAttempt], 0),
-    rounds: int(headers[PIPELINE_HEADERS.round], 0),
+    rounds: int(headers[HEADERS.deliveryRound], 0),
     firstFailedAt: headers[HEADERS.deliveryFirstFailedAt],
     originalTopic: headers[HEADERS.deliveryOriginalTopic] ?? here.topic,
     originalPartition: int(headers[HEADERS.deliveryOriginalPartition], here.partition),

@@ -17,7 +17,6 @@ import { CoalescingPublisher } from '../publisher';
 import { ensureTopics } from '../topics-admin';
 import { DeadLetterAdmin, readTopic } from './dead-letter-admin';
 import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors';
-import { PIPELINE_HEADERS } from './delivery-headers';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
 import { KafkaPipelineServer, type KafkaPipelineOptions, pipelineGroupId } from './kafka-pipeline.server';
 import { PipelineContext } from './pipeline-context';
@@ -290,7 +289,7 @@ describe('KafkaPipelineServer', () => {
       originalOffset: '0',
     });
     expect(Date.parse(dead.firstFailedAt ?? '')).toBeLessThanOrEqual(Date.parse(dead.lastFailedAt ?? ''));
-    expect(dead.headers[PIPELINE_HEADERS.round]).toBe('2');
+    expect(dead.headers[HEADERS.deliveryRound]).toBe('2');
     expect(await counter(h.metrics, 'pipeline_retried_total', { stage: 'in_place' })).toBe(3);
     expect(await counter(h.metrics, 'pipeline_retried_total', { stage: 'retry_topic' })).toBe(2);
     expect(await counter(h.metrics, 'pipeline_dead_lettered_total', { reason: 'exhausted' })).toBe(1);
@@ -366,7 +365,7 @@ describe('KafkaPipelineServer', () => {
     await until('delivered after re-drive', () => h.sink.delivered(event.id) === 2);
     const onTopic = await readTopic(kafka, h.topic);
     expect(onTopic).toHaveLength(2);
-    expect(onTopic[1].headers[PIPELINE_HEADERS.redriveCount]).toBe('1');
+    expect(onTopic[1].headers[HEADERS.deliveryRedriveCount]).toBe('1');
     expect(onTopic[1].headers[HEADERS.deliveryError]).toBeUndefined();
   });
 

@@ -22,7 +22,6 @@ import { type ClassifiedFailure, PermanentDeliveryError, classifyFailure } from 
 import {
   DELIVERY_HEADER_NAMES,
   type DeliveryHistory,
-  PIPELINE_HEADERS,
   errorHeader,
   headersToStrings,
   historyOf,
@@ -572,16 +571,16 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     out[HEADERS.deliveryOriginalTopic] = history.originalTopic;
     out[HEADERS.deliveryOriginalPartition] = String(history.originalPartition);
     out[HEADERS.deliveryOriginalOffset] = history.originalOffset;
-    out[PIPELINE_HEADERS.lastFailedAt] = now.toISOString();
-    out[PIPELINE_HEADERS.failure] = kind;
+    out[HEADERS.deliveryLastFailedAt] = now.toISOString();
+    out[HEADERS.deliveryFailure] = kind;
     let topic = this.deadLetterTopicName;
     if (where === 'retry') {
       topic = this.retryTopicName;
       const delay = Math.max(this.policy.retryTopicDelaysMs[history.rounds] ?? 0, failure.retryAfterMs ?? 0);
       out[HEADERS.deliveryNotBefore] = new Date(now.getTime() + delay).toISOString();
-      out[PIPELINE_HEADERS.round] = String(history.rounds + 1);
+      out[HEADERS.deliveryRound] = String(history.rounds + 1);
     } else {
-      out[PIPELINE_HEADERS.round] = String(history.rounds);
+      out[HEADERS.deliveryRound] = String(history.rounds);
     }
     const record: KafkaRecord = {
       topic,
