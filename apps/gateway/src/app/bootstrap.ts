@@ -11,6 +11,11 @@ import { DEDUP_STORE } from './webhook/webhook.service';
 import type { DedupStore } from './webhook/dedup.store';
 import { configureWebhookHttp } from './webhook/webhook-http';
 
+/** proxy-addr's trust function for "the nearest `hops` addresses are our proxies". */
+export function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /** Builds the gateway application (not yet listening). */
 export async function createGateway(
   config: GatewayConfig,
@@ -18,7 +23,9 @@ export async function createGateway(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUSTED_PROXY_HOPS > 0 ? config.TRUSTED_PROXY_HOPS : false,
+    // A hop count, as a function: Fastify 5.12 treats a bare number as "trust nothing" (it cannot check the
+    // peer). Hop `i` counts from the socket address, so `i < hops` trusts exactly our own proxies.
+    trustProxy: config.TRUSTED_PROXY_HOPS > 0 ? trustHops(config.TRUSTED_PROXY_HOPS) : false,
     logger: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
