@@ -1,4 +1,5 @@
 export * from './lib/kafka-config';
+export * from './lib/kafkajs-tuning';
 export * from './lib/publisher';
 export * from './lib/topics-admin';
 export * from './lib/consumer/backoff';

@@ -1,5 +1,6 @@
 import { bool, type ConfigOf, int, list, oneOf, optional, str } from '@broker-events/config';
 import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import { applyKafkajsEncoderFastPath, noDelaySocketFactory } from './kafkajs-tuning';
 
 /**
  * The Kafka connection settings every app shares. Apps spread this into their own schema, so each
@@ -39,10 +40,12 @@ export function kafkaClientConfig(cfg: KafkaConnectionConfig, clientId: string):
     requestTimeout: cfg.KAFKA_REQUEST_TIMEOUT_MS,
     logLevel: logLevel.NOTHING,
     retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
+    socketFactory: noDelaySocketFactory,
   };
 }
 
 export function createKafka(cfg: KafkaConnectionConfig, clientId: string): Kafka {
+  applyKafkajsEncoderFastPath();
   return new Kafka(kafkaClientConfig(cfg, clientId));
 }
 
