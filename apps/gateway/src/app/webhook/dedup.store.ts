@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import Redis from 'ioredis';
 import type { AppLogger } from '@broker-events/observability';
 
@@ -15,7 +15,7 @@ export interface DedupStore {
 }
 
 export function dedupKey(source: string, id: string): string {
-  return createHash('sha256').update(source).update('\u0000').update(id).digest('base64url');
+  return hash('sha256', `${source}\u0000${id}`, 'base64url');
 }
 
 /** In-process window, bounded in size (oldest entries go first). */

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** The webhook routes: the token as the last path segment, or as the `code` query parameter. */
 export const WEBHOOK_PATH = '/altinn/events';
@@ -69,7 +69,7 @@ export class WebhookAuthenticator {
 }
 
 function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
+  return hash('sha256', s, 'buffer');
 }
 
 /** The URL as it may be logged: the token replaced. */

@@ -46,10 +46,11 @@ export function configureWebhookHttp(
   });
 
   fastify.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
-    const url = redactWebhookUrl(req.raw.url ?? '');
-    if (url.startsWith('/health') || url === '/metrics') return;
     // 2xx answers already log the event they carried; the access line for them is debug.
     const level = reply.statusCode < 300 ? 'debug' : 'info';
+    if (!logger.isLevelEnabled(level)) return;
+    const url = redactWebhookUrl(req.raw.url ?? '');
+    if (url.startsWith('/health') || url === '/metrics') return;
     logger[level](
       {
         method: req.method,
