@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in one run, then a summary table in bench/results/README.md.
  *
- * 1. gateway vs its bare baseline (gateway-bench.ts, its own full-JIT private broker);
+ * 1. gateway vs its bare baseline (gateway-bench.ts, its own full-JIT private broker), and the Kafka
+ *    client's per-record encoding with and without kafkajs-tuning (kafkajs-bench.ts, no broker);
  * 2. archive consumer vs its baseline (tools/archive-bench, on a full-JIT private broker started here);
  * 3. the system: start-up, RSS idle and under load, end-to-end latency at fixed rates and the highest
  *    sustainable rate (system-bench.ts, its own full-JIT private broker).
@@ -38,6 +39,7 @@ const num = (v: unknown): string => (typeof v === 'number' ? String(v) : '–');
 
 async function main(): Promise<void> {
   await run('tools/bench/src/gateway-bench.ts');
+  await run('tools/bench/src/kafkajs-bench.ts');
   const kafka = await startPrivateKafka(['-XX:TieredStopAtLevel=4', '-Xms1g', '-Xmx1g']);
   try {
     await run('tools/archive-bench/src/archive-bench.ts', { KAFKA_BROKERS: kafka.brokers });
@@ -52,6 +54,12 @@ async function main(): Promise<void> {
 export function summary(): string {
   const gateway = readJson('gateway');
   const archive = readJson('archive');
+  const kafkajs = readJson('kafkajs') as
+    | {
+        encodeUsPerRecord: { kafkajs: number; tuned: number };
+        hashUsPerKey: { kafkajs: number; tuned: number };
+      }
+    | undefined;
   const system = readJson('system') as
     | {
         at: string;
@@ -68,7 +76,7 @@ export function summary(): string {
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:archive`, `bench:system`).',
+    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:kafkajs`, `bench:archive`, `bench:system`).',
     'Numbers from one machine; compare runs on the same machine. How to read them: docs/proving.md.',
     '',
     `Machine: ${JSON.stringify(machine())}  `,
@@ -77,8 +85,9 @@ export function summary(): string {
     '',
     '| what | result | beside | file |',
     '| --- | ---: | --- | --- |',
-    `| gateway throughput, events/s (max, 64 connections) | ${num(gateway?.['gatewayEventsPerSecond'])} | bare baseline ${num(gateway?.['baselineEventsPerSecond'])} (×${num(gateway?.['ratio'])}) | [gateway.md](gateway.md) |`,
-    `| gateway p99 at fixed rate, ms | ${num(gateway?.['gatewayP99AtFixedRateMs'])} | | [gateway.md](gateway.md) |`,
+    `| gateway throughput, events/s (max, 64 connections, median of rounds) | ${num(gateway?.['gatewayEventsPerSecond'])} | bare baseline ${num(gateway?.['baselineEventsPerSecond'])} (×${num(gateway?.['ratio'])}) | [gateway.md](gateway.md) |`,
+    `| gateway p99 at fixed rate, ms | ${num(gateway?.['gatewayP99AtFixedRateMs'])} | bare baseline ${num(gateway?.['baselineP99AtFixedRateMs'])} | [gateway.md](gateway.md) |`,
+    `| Kafka client per record: encode + key hash, µs | ${kafkajs ? `${kafkajs.encodeUsPerRecord.tuned} + ${kafkajs.hashUsPerKey.tuned}` : '–'} | kafkajs as published ${kafkajs ? `${kafkajs.encodeUsPerRecord.kafkajs} + ${kafkajs.hashUsPerKey.kafkajs}` : '–'} | [kafkajs.md](kafkajs.md) |`,
     `| archive consumer, events/s (PostgreSQL, steady) | ${num(pgRow?.steadyEventsPerSecond)} | single-row INSERT baseline ${num(baseline?.steadyEventsPerSecond)} | [archive.md](archive.md) |`,
     ...(system?.endToEnd ?? []).map(
       (r) =>

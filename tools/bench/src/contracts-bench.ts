@@ -6,7 +6,11 @@ import { fromKafkaRecord, parseCloudEvent, toKafkaRecord } from '@broker-events/
 import { loadSample } from '@broker-events/contracts/testing';
 import { machine, writeResults } from './support';
 
-function measure(label: string, iterations: number, fn: () => unknown): { label: string; microseconds: number; opsPerSecond: number } {
+function measure(
+  label: string,
+  iterations: number,
+  fn: () => unknown,
+): { label: string; microseconds: number; opsPerSecond: number } {
   for (let i = 0; i < Math.min(iterations, 5000); i++) fn();
   const start = process.hrtime.bigint();
   for (let i = 0; i < iterations; i++) fn();
@@ -35,5 +39,9 @@ const md = [
   '| --- | ---: | ---: |',
   ...results.map((r) => `| ${r.label} | ${r.microseconds} | ${r.opsPerSecond} |`),
 ].join('\n');
-writeResults('contracts', { benchmark: 'contracts', date: new Date().toISOString(), machine: machine(), iterations: n, results }, md);
+writeResults(
+  'contracts',
+  { benchmark: 'contracts', date: new Date().toISOString(), machine: machine(), iterations: n, results },
+  md,
+);
 process.stdout.write(md + '\n');

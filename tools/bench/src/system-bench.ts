@@ -32,7 +32,7 @@ import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RESULTS_DIR, machine, writeResults } from './support';
+import { RESULTS_DIR, machine, median, writeResults } from './support';
 import { barChartSvg } from './svg';
 import { versions } from './versions';
 
@@ -100,11 +100,6 @@ class ArchiveWatcher {
     this.running = false;
     await this.loop;
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
 }
 
 async function main(): Promise<void> {
