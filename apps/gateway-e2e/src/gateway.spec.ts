@@ -177,6 +177,16 @@ describe('rejections publish nothing on the event topic', () => {
     expect(allowed.status).toBe(200);
   });
 
+  it('trusts only the hops it is told to: an address the client put in front of X-Forwarded-For is ignored', async () => {
+    const event = freshEvent();
+    // The client claims 10.1.2.3; the one trusted proxy appends the address it saw, 203.0.113.9.
+    const spoofed = await post(hook(), JSON.stringify(event), 'application/json', {
+      'x-forwarded-for': '10.1.2.3, 203.0.113.9',
+    });
+    expect(spoofed.status).toBe(401);
+    await expectNothingPublished(event['id'] as string);
+  });
+
   it('415 for an unsupported content type', async () => {
     const event = freshEvent();
     const res = await post(hook(), JSON.stringify(event), 'text/plain');

@@ -1,5 +1,5 @@
 /**
- * Three costs kafkajs 2.2.4 puts on every record, removed without changing a byte on the wire. kafkajs is
+ * Costs kafkajs 2.2.4 puts on every record, removed without changing a byte on the wire. kafkajs is
  * unmaintained (kafkajs#1603), so 2.2.4 is its final shape; the patch checks that shape and steps aside for
  * any other version. `npm run bench:kafkajs` measures the gain per record; kafkajs-tuning.spec.ts proves
  * the bytes and the partitions are the same as kafkajs's own.
@@ -8,9 +8,11 @@
  *   unacknowledged can wait in the kernel for the broker's delayed ACK. {@link noDelaySocketFactory}.
  * - The key hash: kafkajs's Java-compatible murmur2 runs on a 64-bit `Long` emulation (a dozen object
  *   allocations per key). {@link javaCompatiblePartitioner} computes the same 32-bit hash with Math.imul.
- * - The encoder: every header, record and request gets a fresh zero-filled 512-byte ArrayBuffer, and every
- *   varint goes through an intermediate array and Buffer. {@link applyKafkajsEncoderFastPath} makes
- *   encoders start empty and grow from Node's pooled allocator, and writes varints in place.
+ * - The encoder: every header, record and request gets a fresh zero-filled 512-byte ArrayBuffer, every
+ *   varint goes through an intermediate array and Buffer, every varlong through the `Long` emulation too,
+ *   and every nested encoder is sliced before it is copied. {@link applyKafkajsEncoderFastPath} makes
+ *   encoders start empty and grow from Node's pooled allocator, writes varints and varlongs in place, and
+ *   copies nested encoders straight from their buffers.
  */
 import { randomInt } from 'node:crypto';
 import { connect as netConnect, isIP } from 'node:net';
