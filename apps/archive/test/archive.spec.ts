@@ -17,6 +17,7 @@ import { Client } from 'pg';
 import { startArchive } from '../src/app/bootstrap';
 import { loadArchiveConfig } from '../src/app/config/archive.config';
 import type { ArchivedEvent } from '../src/app/store/archive-store';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -52,14 +53,6 @@ async function start(extra: Record<string, string>): Promise<NestFastifyApplicat
 async function get<T>(app: NestFastifyApplication, url: string): Promise<{ status: number; body: T }> {
   const res = await app.inject({ method: 'GET', url });
   return { status: res.statusCode, body: res.json() as T };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function send(events: AltinnCloudEvent[]): Promise<void> {

@@ -13,6 +13,7 @@ import {
   kafkaConfigSchema,
 } from '@broker-events/messaging';
 import { type ConsumerProcess, startConsumerProcess } from './support/consumer-process';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const run = randomBytes(3).toString('hex');
@@ -28,18 +29,6 @@ async function archived(p: ConsumerProcess, ids: string[]): Promise<number> {
   let n = 0;
   for (const id of ids) if ((await fetch(`${p.url}/archive/events/${id}`)).status === 200) n++;
   return n;
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('archive consumer process', () => {

@@ -16,6 +16,7 @@ import {
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { type ConsumerProcess, startConsumerProcess } from './support/consumer-process';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const run = randomBytes(3).toString('hex');
@@ -70,18 +71,6 @@ function env(smtpPort: number): Record<string, string> {
     LOG_LEVEL: 'info',
     SHUTDOWN_GRACE_MS: '20000',
   };
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const failed = (): AltinnCloudEvent =>

@@ -19,6 +19,7 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { startEmail } from '../src/app/bootstrap';
 import { loadEmailConfig } from '../src/app/config/email.config';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const run = randomBytes(3).toString('hex');
@@ -152,18 +153,6 @@ async function fresh(): Promise<{ consumer: string; topic: string }> {
 
 async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void> {
   await publisher.publish(events.map((e) => ({ ...toKafkaRecord(e, canonicalEventType(e.type)), topic })));
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function metric(app: NestFastifyApplication, name: string, labels: string): Promise<number> {

@@ -13,6 +13,7 @@ import { startFileFetcher } from '../src/app/bootstrap';
 import { loadFileFetcherConfig } from '../src/app/config/file-fetcher.config';
 import { ReconcilerService } from '../src/app/fetching/reconciler.service';
 import type { FetchOutcome } from '../src/app/outcomes/outcome-store';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const RESOURCE_ID = 'altinn-broker-test-resource-1';
@@ -35,18 +36,6 @@ function published(fileTransferId: string, overrides: Record<string, unknown> = 
     data: { Role: 'Recipient' },
     ...overrides,
   };
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 25_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('file-fetcher: published → overview → download → verify → store → confirm, against the Broker stand-in and real Kafka', () => {

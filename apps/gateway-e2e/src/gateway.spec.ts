@@ -7,7 +7,7 @@ import {
   post,
   runGatewayToExit,
   startGatewayProcess,
-  waitUntil,
+  until,
 } from './support/gateway-process';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
@@ -267,7 +267,7 @@ describe('operations', () => {
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
     // Logs are written asynchronously: give the line a moment to arrive.
-    await waitUntil(async () => lines().some((l) => l['eventId'] === event['id']), 5000, 'the log line');
+    await until('the log line', async () => lines().some((l) => l['eventId'] === event['id']), 5000);
     const line = lines().find((l) => l['eventId'] === event['id']);
     expect(line).toMatchObject({
       level: 'info',

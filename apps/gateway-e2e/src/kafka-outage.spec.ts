@@ -5,13 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type GatewayProcess,
-  freePort,
-  post,
-  startGatewayProcess,
-  waitUntil,
-} from './support/gateway-process';
+import { type GatewayProcess, freePort, post, startGatewayProcess, until } from './support/gateway-process';
 
 /**
  * A private broker that this test stops and starts, so the shared one other tests use stays up.
@@ -56,11 +50,7 @@ it('answers 503 with Retry-After while Kafka is down and 2xx again once it is ba
     RETRY_AFTER_SECONDS: '7',
   });
   const url = `${gateway.url}/altinn/events/${TOKEN}`;
-  await waitUntil(
-    async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200,
-    30_000,
-    'readiness',
-  );
+  await until('readiness', async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200, 30_000);
   const before = event();
   expect((await post(url, JSON.stringify(before))).status).toBe(200);
 
@@ -70,23 +60,19 @@ it('answers 503 with Retry-After while Kafka is down and 2xx again once it is ba
   expect(down.status).toBe(503);
   expect(down.headers.get('retry-after')).toBe('7');
   expect(down.headers.get('content-type')).toContain('application/problem+json');
-  await waitUntil(
-    async () => (await fetch(`${gateway?.url}/health/ready`)).status === 503,
-    15_000,
-    'not ready',
-  );
+  await until('not ready', async () => (await fetch(`${gateway?.url}/health/ready`)).status === 503, 15_000);
 
   await startKafka({ port, dataDir });
   // Altinn retries the same event: it must go through once Kafka is back, on the same gateway process.
-  await waitUntil(
+  await until(
+    'a 2xx after recovery',
     async () => (await post(url, JSON.stringify(during))).status === 200,
     60_000,
-    'a 2xx after recovery',
   );
-  await waitUntil(
+  await until(
+    'ready again',
     async () => (await fetch(`${gateway?.url}/health/ready`)).status === 200,
     15_000,
-    'ready again',
   );
 
   const tail = await TopicTail.start(brokers, [TOPICS.events]);

@@ -1,7 +1,7 @@
 import { TOPICS } from '@broker-events/contracts';
 import { sampleEventBody } from '@broker-events/contracts/testing';
 import { TopicTail } from '@broker-events/messaging/testing';
-import { post, startGatewayProcess, waitUntil } from './support/gateway-process';
+import { post, startGatewayProcess, until } from './support/gateway-process';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const TOKEN = 'shutdown-token-' + 'f'.repeat(40);
@@ -15,18 +15,14 @@ it('finishes in-flight requests and their Kafka writes on SIGTERM, then exits 0'
     PUBLISH_LINGER_MS: '1000',
   });
   try {
-    await waitUntil(
-      async () => (await fetch(`${gateway.url}/health/ready`)).status === 200,
-      30_000,
-      'readiness',
-    );
+    await until('readiness', async () => (await fetch(`${gateway.url}/health/ready`)).status === 200, 30_000);
     const events = Array.from({ length: 20 }, () => sampleEventBody());
     const answers = events.map((e) => post(`${gateway.url}/altinn/events/${TOKEN}`, JSON.stringify(e)));
-    await waitUntil(
+    await until(
+      'all 20 requests in flight',
       async () =>
         /gateway_requests_in_flight\{[^}]*\} 20/.test(await (await fetch(`${gateway.url}/metrics`)).text()),
       10_000,
-      'all 20 requests in flight',
     );
     const exit = gateway.stop();
     const statuses = await Promise.all(answers.map(async (a) => (await a).status));

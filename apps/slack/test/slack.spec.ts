@@ -17,6 +17,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startSlack } from '../src/app/bootstrap';
 import { loadSlackConfig } from '../src/app/config/slack.config';
 import { SlackStandIn } from './support/slack-stand-in';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const run = randomBytes(3).toString('hex');
@@ -70,18 +71,6 @@ const api = () => ({
 
 async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void> {
   await publisher.publish(events.map((e) => ({ ...toKafkaRecord(e, canonicalEventType(e.type)), topic })));
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function metric(app: NestFastifyApplication, name: string, labels = ''): Promise<number> {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { freePort } from '@broker-events/testing';
+import { freePort, until } from '@broker-events/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
@@ -25,22 +25,9 @@ export interface AppProcess {
   kill(): Promise<void>;
 }
 
-export { freePort };
+export { freePort, until };
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 export function rssMiBOf(pid: number): number {
   try {

@@ -1,6 +1,6 @@
 import { type AppProcess, runAppToExit, startAppProcess } from '@broker-events/testing';
 
-export { freePort, waitUntil } from '@broker-events/testing';
+export { freePort, until } from '@broker-events/testing';
 
 export type GatewayProcess = AppProcess;
 

@@ -12,7 +12,7 @@ import type { DedupStore } from './webhook/dedup.store';
 import { configureWebhookHttp } from './webhook/webhook-http';
 
 /** proxy-addr's trust function for "the nearest `hops` addresses are our proxies". */
-export function trustHops(hops: number): (address: string, hop: number) => boolean {
+function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 

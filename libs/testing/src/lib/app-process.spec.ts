@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { freePort, runAppToExit, startAppProcess, waitUntil } from './app-process';
+import { freePort, runAppToExit, startAppProcess, until } from './app-process';
 
 describe('app-process', () => {
   it('freePort gives a port that can be listened on', async () => {
@@ -20,11 +20,11 @@ describe('app-process', () => {
     await expect(runAppToExit('no-such-app', {})).rejects.toThrow(/is missing/);
   });
 
-  it('waitUntil resolves once the check holds and names what it waited for when it never does', async () => {
+  it('until resolves once the check holds and names what it waited for when it never does', async () => {
     let n = 0;
-    await waitUntil(() => ++n >= 3, 2000, 'three polls', 10);
+    await until('three polls', () => ++n >= 3, 2000, 10);
     expect(n).toBe(3);
-    await expect(waitUntil(() => false, 100, 'the impossible', 10)).rejects.toThrow(
+    await expect(until('the impossible', () => false, 100, 10)).rejects.toThrow(
       'timed out after 100 ms waiting for the impossible',
     );
   });

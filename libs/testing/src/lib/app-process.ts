@@ -67,7 +67,11 @@ function spawnApp(app: string, env: Record<string, string>): { child: ChildProce
 }
 
 /** Starts the app on a free port (unless env.PORT is given) and waits until `readyPath` answers 200. */
-export async function startAppProcess(app: string, env: Record<string, string>, options: StartOptions = {}): Promise<AppProcess> {
+export async function startAppProcess(
+  app: string,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<AppProcess> {
   const { readyPath = '/health/live', timeoutMs = 30_000 } = options;
   const port = Number(env['PORT'] ?? (await freePort()));
   const { child, output } = spawnApp(app, { ...env, PORT: String(port), HOST: '127.0.0.1' });
@@ -103,14 +107,25 @@ export async function startAppProcess(app: string, env: Record<string, string>, 
 }
 
 /** Runs the app until it exits by itself (for start-up failures) and returns its exit code and output. */
-export async function runAppToExit(app: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+export async function runAppToExit(
+  app: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
   const { child, output } = spawnApp(app, env);
   const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
   return { code, output: output() };
 }
 
-/** Polls `check` until it holds, or fails after `timeoutMs` naming `what`. */
-export async function waitUntil(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+/**
+ * Polls `check` (every `everyMs`) until it holds, or fails after `timeoutMs` naming `what`. The one polling
+ * helper of the tests and tools: a failure says what never happened, not just that time ran out.
+ */
+export async function until(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -20,6 +20,7 @@ import { PermanentDeliveryError, TransientDeliveryError } from './delivery-error
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
 import { KafkaPipelineServer, type KafkaPipelineOptions, pipelineGroupId } from './kafka-pipeline.server';
 import { PipelineContext } from './pipeline-context';
+import { until } from '@broker-events/testing';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
 const kafkaCfg = {
@@ -124,18 +125,6 @@ function record(event: AltinnCloudEvent, topic: string): KafkaRecord {
 
 async function send(topic: string, ...events: AltinnCloudEvent[]): Promise<void> {
   await publisher.publish(events.map((e) => record(e, topic)));
-}
-
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function committed(groupId: string, topic: string): Promise<Record<number, string>> {
