@@ -195,14 +195,15 @@ describe('email consumer', () => {
       data: { Role: 'Sender' },
     });
     await send(topic, unrouted, published, failed);
+    // published: inbox, ops, oncall; uploadfailed: ops, oncall, partner
     await until(
-      'five mails',
+      'six mails',
       () =>
         smtp.received.filter(
           (r) =>
             r.mail.text?.includes(published.resourceinstance ?? '-') ||
             r.mail.text?.includes(failed.resourceinstance ?? '-'),
-        ).length === 5,
+        ).length === 6,
     );
     await until(
       'all three records handled',

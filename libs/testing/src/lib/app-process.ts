@@ -118,12 +118,14 @@ export async function runAppToExit(
 
 /**
  * Polls `check` (every `everyMs`) until it holds, or fails after `timeoutMs` naming `what`. The one polling
- * helper of the tests and tools: a failure says what never happened, not just that time ran out.
+ * helper of the tests and tools: a failure says what never happened, not just that time ran out. The default
+ * stays under jest's 30 s test timeout, so a test that waits in vain reports this message, not jest's bare
+ * "Exceeded timeout"; pass a longer `timeoutMs` (and test timeout) for waits that need it.
  */
 export async function until(
   what: string,
   check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
+  timeoutMs = 20_000,
   everyMs = 100,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
