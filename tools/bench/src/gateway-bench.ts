@@ -4,7 +4,8 @@
  *
  * Env: KAFKA_BROKERS (default: start a private local broker), BENCH_SECONDS (default 10),
  * BENCH_CONNECTIONS (default 64), BENCH_RATE (fixed-rate run, default 1000 events/s), BENCH_ROUNDS (default
- * 3), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default warn).
+ * 3), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default warn), BENCH_GATEWAY_NODE_ARGS (extra node options
+ * for the gateway process, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const rate = Number(process.env['BENCH_RATE'] ?? 1000);
 /** The gateway logs every published event at info; the bench measures the HTTP → Kafka path at warn. */
 const gatewayLogLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn';
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const gatewayNodeArgs = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const WARM_UP_SECONDS = 8;
 const TOKEN = 'bench-' + 'k'.repeat(40);
 
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
       TOPIC: TOPICS.events,
     },
   );
-  const gateway = spawnProcess(process.execPath, [main], {
+  const gateway = spawnProcess(process.execPath, [...gatewayNodeArgs, main], {
     KAFKA_BROKERS: brokers,
     WEBHOOK_TOKENS: TOKEN,
     PORT: '18082',
