@@ -43,6 +43,8 @@ async function main(): Promise<void> {
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       `| ${c.sent} | ${c.accepted} | ${c.lost.length} | ${c.duplicated.length} | ${c.neverAccepted} | ${report.settlement.deadLettered} | ${report.gatewayLatencyMs.p50} | ${report.gatewayLatencyMs.p99} | ${report.rssMaxMiB.gateway} | ${report.rssMaxMiB.archive} |`,
       '',
+      `RSS peak per minute of load, MiB (first → last): gateway ${trend(report.rssByMinuteMiB.gateway)}, archive ${trend(report.rssByMinuteMiB.archive)}.`,
+      '',
       problems.length === 0
         ? 'Nothing lost, nothing duplicated, nothing stuck.'
         : problems.map((p) => `- ${p}`).join('\n'),
@@ -64,6 +66,12 @@ async function main(): Promise<void> {
     if (dbUrl) await dropSchema(dbUrl, schema);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** "140 → 142 (30 minutes)": the first and last minute's peak, so growth over a long run stands out. */
+function trend(peaks: readonly number[]): string {
+  if (peaks.length === 0) return 'not sampled';
+  return `${peaks[0]} → ${peaks[peaks.length - 1]} (${peaks.length} minute${peaks.length === 1 ? '' : 's'})`;
 }
 
 main().catch((error: unknown) => {

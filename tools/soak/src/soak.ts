@@ -28,6 +28,24 @@ export interface SoakReport {
   gatewayLatencyMs: { p50: number; p99: number; max: number };
   /** Highest RSS seen during the run, MiB. */
   rssMaxMiB: { gateway: number; archive: number };
+  /** Highest RSS in each minute of the load, MiB: a leak shows as a last minute well above the first. */
+  rssByMinuteMiB: { gateway: number[]; archive: number[] };
+}
+
+/** Peaks per time slot: `note(value, atMs)` keeps the highest value seen in the slot `atMs` falls into. */
+export class SlotPeaks {
+  readonly peaks: number[] = [];
+
+  constructor(
+    private readonly startMs: number,
+    private readonly slotMs = 60_000,
+  ) {}
+
+  note(value: number, atMs: number): void {
+    const slot = Math.max(0, Math.floor((atMs - this.startMs) / this.slotMs));
+    for (let i = this.peaks.length; i <= slot; i++) this.peaks.push(0);
+    this.peaks[slot] = Math.max(this.peaks[slot], value);
+  }
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -53,9 +71,13 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const unanswered = new Map<string, string>();
     const latencies: number[] = [];
     const rss = { gateway: system.gateway.rssMiB(), archive: system.archive.rssMiB() };
+    const byMinute = { gateway: new SlotPeaks(Date.now()), archive: new SlotPeaks(Date.now()) };
     const sampler = setInterval(() => {
-      rss.gateway = Math.max(rss.gateway, system.gateway.rssMiB());
-      rss.archive = Math.max(rss.archive, system.archive.rssMiB());
+      const now = { gateway: system.gateway.rssMiB(), archive: system.archive.rssMiB() };
+      rss.gateway = Math.max(rss.gateway, now.gateway);
+      rss.archive = Math.max(rss.archive, now.archive);
+      byMinute.gateway.note(now.gateway, Date.now());
+      byMinute.archive.note(now.archive, Date.now());
     }, 1000);
     const progress = setInterval(
       () => log(`sent ${ledger.ids().length}, accepted ${ledger.acceptedIds().length}`),
@@ -115,6 +137,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         max: percentile(latencies, 100),
       },
       rssMaxMiB: rss,
+      // Only the minutes of load: the sampler's last tick may open a slot of a second or two.
+      rssByMinuteMiB: {
+        gateway: byMinute.gateway.peaks.slice(0, Math.ceil(opts.durationMs / 60_000)),
+        archive: byMinute.archive.peaks.slice(0, Math.ceil(opts.durationMs / 60_000)),
+      },
     };
   } finally {
     await system.stop();
