@@ -97,7 +97,7 @@ export const gatewayConfigSchema = {
     min: 0,
   }),
   DEDUP_MEMORY_MAX_ENTRIES: int({
-    doc: 'Size bound of the in-memory duplicate window (used when REDIS_URL is unset).',
+    doc: 'Size bound of the in-memory duplicate window (used when REDIS_URL is unset). Each entry costs about 160 bytes of RSS, so the default holds about 30 MiB (measured by `npm run soak`).',
     default: 200000,
     min: 1,
   }),
