@@ -10,6 +10,7 @@ describe('SlotPeaks', () => {
     peaks.note(140, start + 60_000);
     peaks.note(150, start + 3 * 60_000 + 1);
     expect(peaks.peaks).toEqual([131, 140, 0, 150]);
+    expect(peaks.max).toBe(150);
   });
 
   it('puts a sample taken before the start into the first slot', () => {

@@ -46,6 +46,11 @@ export class SlotPeaks {
     for (let i = this.peaks.length; i <= slot; i++) this.peaks.push(0);
     this.peaks[slot] = Math.max(this.peaks[slot], value);
   }
+
+  /** The highest value noted in any slot (0 when none). */
+  get max(): number {
+    return Math.max(0, ...this.peaks);
+  }
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -70,15 +75,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     const ledger = new Ledger();
     const unanswered = new Map<string, string>();
     const latencies: number[] = [];
-    const rss = { gateway: system.gateway.rssMiB(), archive: system.archive.rssMiB() };
-    const byMinute = { gateway: new SlotPeaks(Date.now()), archive: new SlotPeaks(Date.now()) };
-    const sampler = setInterval(() => {
-      const now = { gateway: system.gateway.rssMiB(), archive: system.archive.rssMiB() };
-      rss.gateway = Math.max(rss.gateway, now.gateway);
-      rss.archive = Math.max(rss.archive, now.archive);
-      byMinute.gateway.note(now.gateway, Date.now());
-      byMinute.archive.note(now.archive, Date.now());
-    }, 1000);
+    const start = Date.now();
+    const rss = { gateway: new SlotPeaks(start), archive: new SlotPeaks(start) };
+    const sampleRss = (): void => {
+      const at = Date.now();
+      rss.gateway.note(system.gateway.rssMiB(), at);
+      rss.archive.note(system.archive.rssMiB(), at);
+    };
+    sampleRss();
+    const sampler = setInterval(sampleRss, 1000);
     const progress = setInterval(
       () => log(`sent ${ledger.ids().length}, accepted ${ledger.acceptedIds().length}`),
       10_000,
@@ -125,6 +130,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     last = await settlement(admin, 'archive');
     const reconciliation = ledger.reconcile(await archivedRowsById(opts.archiveDb));
     latencies.sort((a, b) => a - b);
+    const loadMinutes = Math.ceil(opts.durationMs / 60_000);
     return {
       rate: opts.rate,
       durationS: Math.round(opts.durationMs / 1000),
@@ -136,11 +142,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         p99: percentile(latencies, 99),
         max: percentile(latencies, 100),
       },
-      rssMaxMiB: rss,
+      rssMaxMiB: { gateway: rss.gateway.max, archive: rss.archive.max },
       // Only the minutes of load: the sampler's last tick may open a slot of a second or two.
       rssByMinuteMiB: {
-        gateway: byMinute.gateway.peaks.slice(0, Math.ceil(opts.durationMs / 60_000)),
-        archive: byMinute.archive.peaks.slice(0, Math.ceil(opts.durationMs / 60_000)),
+        gateway: rss.gateway.peaks.slice(0, loadMinutes),
+        archive: rss.archive.peaks.slice(0, loadMinutes),
       },
     };
   } finally {
