@@ -40,6 +40,8 @@ export class TopicTail {
   readonly messages: ReadMessage[] = [];
   private consumer?: Consumer;
   private readonly starts = new Map<string, bigint>();
+  /** Per `topic:partition`, the offset after the last record read (older ones included). */
+  private readonly positions = new Map<string, bigint>();
 
   private constructor(
     private readonly kafka: Kafka,
@@ -84,7 +86,9 @@ export class TopicTail {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => joined());
     await this.consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        const start = this.starts.get(`${topic}:${partition}`) ?? 0n;
+        const at = `${topic}:${partition}`;
+        this.positions.set(at, BigInt(message.offset) + 1n);
+        const start = this.starts.get(at) ?? 0n;
         if (BigInt(message.offset) < start) return;
         this.messages.push({
           topic,
@@ -114,6 +118,29 @@ export class TopicTail {
       await new Promise((r) => setTimeout(r, 50));
     }
     return this.messages;
+  }
+
+  /**
+   * Waits until everything written to the topics before this call has been read: each partition's end
+   * offset now, and the tail's position reaching it. After every write was acknowledged, this shows the
+   * whole of what was written (a duplicate included) without a fixed wait.
+   */
+  async caughtUp(timeoutMs = 15_000): Promise<ReadMessage[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    const ends = new Map<string, bigint>();
+    try {
+      for (const topic of this.topics)
+        for (const p of await admin.fetchTopicOffsets(topic))
+          ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+    } finally {
+      await admin.disconnect();
+    }
+    const reached = () =>
+      [...ends].every(
+        ([at, end]) => end <= (this.starts.get(at) ?? 0n) || (this.positions.get(at) ?? 0n) >= end,
+      );
+    return this.waitFor(reached, timeoutMs);
   }
 
   /** Lets the consumer run for `ms` more, to show that nothing else arrives. */

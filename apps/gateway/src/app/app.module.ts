@@ -10,6 +10,35 @@ import { type DedupStore, MemoryDedupStore, RedisDedupStore } from './webhook/de
 import { WebhookController } from './webhook/webhook.controller';
 import { DEDUP_STORE, WebhookService } from './webhook/webhook.service';
 
+/** A claim outlives its holder's publish (bounded by PUBLISH_TIMEOUT_MS) by this much before it expires. */
+const CLAIM_MARGIN_MS = 2000;
+/** At most one "duplicate window unavailable" log line per this period; the metric counts every one. */
+const UNAVAILABLE_LOG_EVERY_MS = 10_000;
+
+function createDedupStore(config: GatewayConfig, log: AppLogger, metrics: GatewayMetrics): DedupStore {
+  const windowMs = config.DEDUP_WINDOW_SECONDS * 1000;
+  if (!config.REDIS_URL) return new MemoryDedupStore(windowMs, config.DEDUP_MEMORY_MAX_ENTRIES);
+  let lastLog = 0;
+  let passedOver = 0;
+  return new RedisDedupStore({
+    url: config.REDIS_URL,
+    windowMs,
+    claimTtlMs: config.PUBLISH_TIMEOUT_MS + CLAIM_MARGIN_MS,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    onUnavailable: (operation, error) => {
+      metrics.dedupUnavailable.inc({ operation });
+      passedOver++;
+      if (Date.now() - lastLog < UNAVAILABLE_LOG_EVERY_MS) return;
+      lastLog = Date.now();
+      log.warn(
+        { err: String(error), operation, passedOver },
+        'duplicate window (Redis) unavailable; publishing without it, so an event may be published twice',
+      );
+      passedOver = 0;
+    },
+  });
+}
+
 @Module({})
 export class AppModule {
   static forRoot(config: GatewayConfig, logger: AppLogger): DynamicModule {
@@ -26,11 +55,9 @@ export class AppModule {
         },
         {
           provide: DEDUP_STORE,
-          useFactory: (log: AppLogger): DedupStore =>
-            config.REDIS_URL
-              ? new RedisDedupStore(config.REDIS_URL, config.DEDUP_WINDOW_SECONDS * 1000, log)
-              : new MemoryDedupStore(config.DEDUP_WINDOW_SECONDS * 1000, config.DEDUP_MEMORY_MAX_ENTRIES),
-          inject: [APP_LOGGER],
+          useFactory: (log: AppLogger, metrics: GatewayMetrics): DedupStore =>
+            createDedupStore(config, log, metrics),
+          inject: [APP_LOGGER, GatewayMetrics],
         },
         EventPublisherService,
         WebhookService,

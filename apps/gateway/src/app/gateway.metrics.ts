@@ -23,6 +23,8 @@ export class GatewayMetrics {
   readonly quarantined: Counter;
   readonly handshakes: Counter;
   readonly producerResets: Counter;
+  readonly dedupPending: Counter<'outcome'>;
+  readonly dedupUnavailable: Counter<'operation'>;
 
   constructor(registry: Registry) {
     this.requests = new Counter({
@@ -72,6 +74,18 @@ export class GatewayMetrics {
     this.producerResets = new Counter({
       name: 'gateway_producer_resets_total',
       help: 'Kafka producers replaced after a failed produce request.',
+      registers: [registry],
+    });
+    this.dedupPending = new Counter({
+      name: 'gateway_dedup_pending_total',
+      help: 'Events that found another replica publishing them (a shared-window claim), by how the wait ended: duplicate (it reached Kafka), published (the claim was given back and this replica published), timeout (503).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    this.dedupUnavailable = new Counter({
+      name: 'gateway_dedup_unavailable_total',
+      help: 'Duplicate-window operations (claim, published, release) that failed and were passed over: the event was published without the window (fail open).',
+      labelNames: ['operation'],
       registers: [registry],
     });
   }

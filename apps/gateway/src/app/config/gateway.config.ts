@@ -108,6 +108,12 @@ export const gatewayConfigSchema = {
       protocols: ['redis', 'rediss'],
     }),
   ),
+  REDIS_COMMAND_TIMEOUT_MS: int({
+    doc: 'How long a duplicate-window command may take before the gateway passes over it and publishes anyway (fail open). A Redis that is down fails at once; this bounds a slow one.',
+    default: 1000,
+    min: 10,
+    max: 10000,
+  }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
   SHUTDOWN_GRACE_MS: int({
     doc: 'How long a graceful shutdown waits for in-flight requests and publishes.',

@@ -8,7 +8,6 @@ import {
   parseCloudEvent,
   quarantineRecord,
   toKafkaRecord,
-  type KafkaRecord,
 } from '@broker-events/contracts';
 import { APP_LOGGER, type AppLogger } from '@broker-events/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
@@ -48,6 +47,15 @@ function typeLabel(events: Accepted[]): string {
   return events.length > 1 ? 'batch' : '';
 }
 
+type Settled = 'published' | 'duplicate';
+
+/** Another replica held the claim on an event for longer than the publish timeout. */
+class ClaimPendingError extends Error {
+  constructor(eventId: string) {
+    super(`event ${eventId} is claimed by another replica that has not finished publishing it`);
+  }
+}
+
 interface Accepted {
   event: AltinnCloudEvent;
   canonicalType: string;
@@ -55,12 +63,13 @@ interface Accepted {
 }
 
 /**
- * What happens to one webhook body: parse → validate (all or nothing) → drop handshakes → fold duplicates
- * → publish (acks=all) → remember. Invalid bodies are kept on the quarantine topic before the 400 is sent.
+ * What happens to one webhook body: parse → validate (all or nothing) → drop handshakes → per event: join a
+ * publish in flight here, or claim it in the duplicate window → publish (acks=all) → mark it published.
+ * Invalid bodies are kept on the quarantine topic before the 400 is sent.
  */
 @Injectable()
 export class WebhookService {
-  /** Publishes in flight per dedup key, so concurrent retries of one event share one write. */
+  /** Events being settled here, per dedup key, so concurrent deliveries of one event share one write. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
@@ -88,55 +97,94 @@ export class WebhookService {
     const toPublish = events.filter((e) => !e.handshake);
     if (toPublish.length === 0) return { kind: 'handshake', type: typeLabel(events) };
 
-    const keys = toPublish.map((e) => dedupKey(e.event.source, e.event.id));
-    const seen = await this.dedup.seen(keys);
-    const fresh: { accepted: Accepted; key: string; record: KafkaRecord }[] = [];
-    const waits: Promise<void>[] = [];
-    const duplicates: Accepted[] = [];
-    const batchKeys = new Set<string>();
-    toPublish.forEach((accepted, i) => {
-      const key = keys[i];
-      const pending = this.inFlight.get(key);
-      if (seen[i] || batchKeys.has(key)) {
-        duplicates.push(accepted);
-      } else if (pending) {
-        duplicates.push(accepted);
-        waits.push(pending);
-      } else {
-        batchKeys.add(key);
-        fresh.push({ accepted, key, record: toKafkaRecord(accepted.event, accepted.canonicalType) });
-      }
+    // Each distinct event settles once per process: a delivery of an event already being published here
+    // joins that publish (no store round trip), and the key is remembered before the in-flight entry goes.
+    const deadline = Date.now() + this.config.PUBLISH_TIMEOUT_MS;
+    const seenHere = new Set<string>();
+    const settles = toPublish.map((accepted): Promise<Settled> => {
+      const key = dedupKey(accepted.event.source, accepted.event.id);
+      if (seenHere.has(key)) return Promise.resolve('duplicate');
+      seenHere.add(key);
+      const joined = this.inFlight.get(key);
+      if (joined) return joined.then(() => 'duplicate');
+      const settle = this.settle(key, accepted, deadline);
+      const entry = settle.then(() => undefined);
+      this.inFlight.set(key, entry);
+      const forget = () => {
+        if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      };
+      entry.then(forget, forget);
+      return settle;
     });
+    const outcomes = await Promise.allSettled(settles);
 
-    const write = fresh.length > 0 ? this.publisher.publish(fresh.map((f) => f.record)) : Promise.resolve();
-    for (const f of fresh) this.inFlight.set(f.key, write);
-    try {
-      await write;
-      await Promise.all(waits);
-    } catch (error) {
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) {
+      const error: unknown = failure.reason;
+      const pending = error instanceof ClaimPendingError;
       this.logger.warn(
         { err: String(error), eventIds: toPublish.map((e) => e.event.id) },
-        'Kafka did not acknowledge; answering 503',
+        pending
+          ? 'another replica is still publishing this event; answering 503 so the sender retries'
+          : 'Kafka did not acknowledge; answering 503',
       );
       for (const e of toPublish)
         this.metrics.events.inc({ outcome: 'kafka_unavailable', type: metricType(e.canonicalType) });
       return { kind: 'kafka-unavailable', type: typeLabel(events) };
-    } finally {
-      for (const f of fresh) if (this.inFlight.get(f.key) === write) this.inFlight.delete(f.key);
     }
-    await this.dedup.remember(fresh.map((f) => f.key));
 
-    for (const { accepted } of fresh) this.count(accepted, 'published', 'event published');
-    if (duplicates.length > 0) this.metrics.duplicates.inc(duplicates.length);
-    for (const accepted of duplicates)
-      this.count(accepted, 'duplicate', 'duplicate event answered without a second publish');
+    let published = 0;
+    outcomes.forEach((o, i) => {
+      const accepted = toPublish[i];
+      if (o.status === 'fulfilled' && o.value === 'published') {
+        published++;
+        this.count(accepted, 'published', 'event published');
+      } else {
+        this.count(accepted, 'duplicate', 'duplicate event answered without a second publish');
+      }
+    });
+    const duplicates = toPublish.length - published;
+    if (duplicates > 0) this.metrics.duplicates.inc(duplicates);
     return {
       kind: 'published',
-      published: fresh.length,
-      duplicates: duplicates.length,
+      published,
+      duplicates,
       handshakes: handshakes.length,
       type: typeLabel(events),
     };
+  }
+
+  /**
+   * One event into Kafka at most once per window: claim it (atomic across replicas), publish, then mark it
+   * published; a failed publish gives the claim back. While another replica holds the claim, ask again
+   * until it settles or `deadline` passes. Resolves only once the event is in Kafka.
+   */
+  private async settle(key: string, accepted: Accepted, deadline: number): Promise<Settled> {
+    let waited = false;
+    for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
+      const state = await this.dedup.claim(key);
+      if (state === 'published') {
+        if (waited) this.metrics.dedupPending.inc({ outcome: 'duplicate' });
+        return 'duplicate';
+      }
+      if (state === 'claimed') {
+        try {
+          await this.publisher.publish([toKafkaRecord(accepted.event, accepted.canonicalType)]);
+        } catch (error) {
+          await this.dedup.release(key);
+          throw error;
+        }
+        await this.dedup.published(key);
+        if (waited) this.metrics.dedupPending.inc({ outcome: 'published' });
+        return 'published';
+      }
+      if (Date.now() + pause > deadline) {
+        this.metrics.dedupPending.inc({ outcome: 'timeout' });
+        throw new ClaimPendingError(accepted.event.id);
+      }
+      waited = true;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   private count(accepted: Accepted, outcome: 'published' | 'duplicate', message: string): void {
