@@ -237,7 +237,34 @@ describe('rejections publish nothing on the event topic', () => {
     await tail.waitFor((m) => m.some((x) => x.topic === TOPICS.quarantine && x.value?.toString() === raw));
     await expectNothingPublished(event['id'] as string);
   });
+
+  it('quarantines an invalid body once however often Altinn retries it, and answers every retry with the same 400', async () => {
+    const raw = JSON.stringify(freshEvent({ time: 'not a time' }));
+    const repeatsBefore = await counter('gateway_quarantine_repeats_total');
+    // Altinn Events retries every non-2xx answer: 1 attempt + 11 retries over about 1.5 days.
+    for (let attempt = 1; attempt <= 12; attempt++) {
+      const res = await post(hook(), raw);
+      const problem = (await res.json()) as { violations: { path: string }[] };
+      expect({ attempt, status: res.status, paths: problem.violations.map((v) => v.path) }).toEqual({
+        attempt,
+        status: 400,
+        paths: ['time'],
+      });
+    }
+    const copies = (await tail.caughtUp()).filter(
+      (x) => x.topic === TOPICS.quarantine && x.value?.toString() === raw,
+    );
+    expect(copies).toHaveLength(1);
+    expect((await counter('gateway_quarantine_repeats_total')) - repeatsBefore).toBe(11);
+  });
 });
+
+/** A counter without labels of its own (the service label aside). */
+async function counter(name: string): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
 
 describe('operations', () => {
   it('exposes liveness, readiness and Prometheus metrics of what happened', async () => {

@@ -22,7 +22,7 @@ const gateways: GatewayProcess[] = [];
 
 beforeAll(async () => {
   redis = await RedisServer.start(await freePort());
-  tail = await TopicTail.start(brokers, [TOPICS.events]);
+  tail = await TopicTail.start(brokers, [TOPICS.events, TOPICS.quarantine]);
 }, 60_000);
 
 afterAll(async () => {
@@ -134,6 +134,16 @@ describe('two replicas sharing the window in Redis', () => {
     const answers = await Promise.all(batch.flatMap((e) => [deliver(a, e.body), deliver(b, e.body)]));
     expect(tally(answers)).toEqual({ published: 200, duplicate: 200 });
     expect(histogram(await copiesOnTopic(batch.map((e) => e.id)))).toEqual({ '1x': 200 });
+  });
+
+  it('quarantines an invalid body delivered to both replicas (Altinn’s retries) once', async () => {
+    const raw = JSON.stringify(sampleEventBody({ subject: '/person/01017012345' }));
+    const answers = await Promise.all([a, b, a, b].map((g) => deliver(g, raw)));
+    expect(answers.map((x) => x.status)).toEqual([400, 400, 400, 400]);
+    const copies = (await tail.caughtUp()).filter(
+      (m) => m.topic === TOPICS.quarantine && m.value?.toString() === raw,
+    );
+    expect(copies).toHaveLength(1);
   });
 
   it('answers a redelivery to the other replica "duplicate" without a second publish', async () => {

@@ -5,7 +5,10 @@
  * Env: KAFKA_BROKERS (default: start a private local broker), BENCH_SECONDS (default 10),
  * BENCH_CONNECTIONS (default 64), BENCH_RATE (fixed-rate run, default 1000 events/s), BENCH_ROUNDS (default
  * 3), BENCH_LOG_LEVEL (the gateway's LOG_LEVEL, default warn), BENCH_GATEWAY_NODE_ARGS (extra node options
- * for the gateway process, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
+ * for the gateway process, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes),
+ * BENCH_REDIS_URL (default redis://127.0.0.1:6379/0; `off` skips it): a second gateway with its duplicate
+ * window in Redis takes its turn in every round, so the cost of the shared window's atomic claim is
+ * measured beside the in-memory window in the same run.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +36,7 @@ const rate = Number(process.env['BENCH_RATE'] ?? 1000);
 const gatewayLogLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn';
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const gatewayNodeArgs = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+const redisUrl = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/0';
 const WARM_UP_SECONDS = 8;
 const TOKEN = 'bench-' + 'k'.repeat(40);
 
@@ -93,7 +97,11 @@ async function main(): Promise<void> {
   const target = {
     baseline: 'http://127.0.0.1:18081/',
     gateway: `http://127.0.0.1:18082/altinn/events/${TOKEN}`,
+    'gateway-redis': `http://127.0.0.1:18083/altinn/events/${TOKEN}`,
   };
+  type Contender = keyof typeof target;
+  const contenders: Contender[] =
+    redisUrl === 'off' ? ['baseline', 'gateway'] : ['baseline', 'gateway', 'gateway-redis'];
   const baseline = spawnProcess(
     process.execPath,
     [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(__dirname, 'baseline-server.ts')],
@@ -103,14 +111,24 @@ async function main(): Promise<void> {
       TOPIC: TOPICS.events,
     },
   );
-  const gateway = spawnProcess(process.execPath, [...gatewayNodeArgs, main], {
+  const gatewayEnv = {
     KAFKA_BROKERS: brokers,
     WEBHOOK_TOKENS: TOKEN,
     PORT: '18082',
     HOST: '127.0.0.1',
     LOG_LEVEL: gatewayLogLevel,
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
-  });
+  };
+  const gateway = spawnProcess(process.execPath, [...gatewayNodeArgs, main], gatewayEnv);
+  // The window's keys expire soon after the run instead of after the default two days.
+  const gatewayRedis = contenders.includes('gateway-redis')
+    ? spawnProcess(process.execPath, [...gatewayNodeArgs, main], {
+        ...gatewayEnv,
+        PORT: '18083',
+        REDIS_URL: redisUrl,
+        DEDUP_WINDOW_SECONDS: '900',
+      })
+    : undefined;
   try {
     await waitForHttp(target.baseline, 30_000, baseline).catch(async () => {
       // The baseline answers 400 to GET; any answer means it listens.
@@ -118,8 +136,9 @@ async function main(): Promise<void> {
       if (!res.ok) throw new Error('baseline not answering');
     });
     await waitForHttp('http://127.0.0.1:18082/health/ready', 60_000, gateway);
+    if (gatewayRedis) await waitForHttp('http://127.0.0.1:18083/health/ready', 60_000, gatewayRedis);
     // Warm-up: long enough for the broker's JIT too (the first seconds of a fresh broker are slower).
-    for (const who of ['baseline', 'gateway'] as const) {
+    for (const who of contenders) {
       bodies.refill(poolFor(WARM_UP_SECONDS));
       await drive({
         label: `${who} warm-up`,
@@ -132,7 +151,7 @@ async function main(): Promise<void> {
     // Both servers stay up and take turns, round after round, so a slow spell of the shared machine hits
     // both alike; the summary uses the median round.
     for (let round = 1; round <= rounds; round++) {
-      for (const who of ['baseline', 'gateway'] as const) {
+      for (const who of contenders) {
         bodies.refill(poolFor(seconds));
         results.push(
           await drive({
@@ -144,7 +163,7 @@ async function main(): Promise<void> {
           }),
         );
       }
-      for (const who of ['baseline', 'gateway'] as const) {
+      for (const who of contenders) {
         bodies.refill(poolFor(seconds, rate));
         results.push(
           await drive({
@@ -159,21 +178,25 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all([baseline.stop(), gateway.stop()]);
+    await Promise.all([baseline.stop(), gateway.stop(), gatewayRedis?.stop()]);
   }
   if (dataDir) {
     await stopKafka({ port: kafkaPort, dataDir });
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  const runsOf = (who: string, kind: 'max' | 'fixed') =>
-    results.filter((r) => r.label.startsWith(who) && r.label.includes(kind));
+  const runsOf = (who: Contender, kind: 'max' | 'fixed') =>
+    results.filter((r) => r.label.startsWith(`${who} `) && r.label.includes(kind));
   const gatewayMax = median(runsOf('gateway', 'max').map((r) => r.rps));
   const baselineMax = median(runsOf('baseline', 'max').map((r) => r.rps));
   const ratio = Math.round((gatewayMax / baselineMax) * 100) / 100;
   const gatewayP99 = median(runsOf('gateway', 'fixed').map((r) => r.p99));
   const baselineP99 = median(runsOf('baseline', 'fixed').map((r) => r.p99));
   const best = Math.max(...runsOf('gateway', 'max').map((r) => r.rps));
+  const redisMax = gatewayRedis ? median(runsOf('gateway-redis', 'max').map((r) => r.rps)) : undefined;
+  const redisP99 = gatewayRedis ? median(runsOf('gateway-redis', 'fixed').map((r) => r.p99)) : undefined;
+  /** What the shared window's claim costs in throughput, against the in-memory window of the same run. */
+  const redisCost = redisMax === undefined ? undefined : Math.round((1 - redisMax / gatewayMax) * 1000) / 10;
   const goals = { eventsPerSecond: 5000, p99AtFixedRateMs: 50, ratio: 1.0 };
   const summary = {
     benchmark: 'gateway',
@@ -194,6 +217,9 @@ async function main(): Promise<void> {
     ratio,
     gatewayP99AtFixedRateMs: gatewayP99,
     baselineP99AtFixedRateMs: baselineP99,
+    gatewayRedisEventsPerSecond: redisMax,
+    gatewayRedisP99AtFixedRateMs: redisP99,
+    redisThroughputCostPercent: redisCost,
     goals,
     met: {
       eventsPerSecond: gatewayMax >= goals.eventsPerSecond,
@@ -218,6 +244,17 @@ async function main(): Promise<void> {
     `| events/s, max (${connections} connections) | **${gatewayMax}** (best ${best}) | ${baselineMax} | ≥ ${goals.eventsPerSecond}: ${verdict(summary.met.eventsPerSecond)} |`,
     `| p99 ms at ${rate}/s | **${gatewayP99}** | ${baselineP99} | < ${goals.p99AtFixedRateMs}: ${verdict(summary.met.p99AtFixedRateMs)} |`,
     `| gateway/baseline throughput | **${ratio}** | | ≥ ${goals.ratio}: ${verdict(summary.met.ratio)} |`,
+    ...(redisMax === undefined
+      ? []
+      : [
+          '',
+          'The duplicate window in Redis (`REDIS_URL`: an atomic claim, then a published mark, per event) beside the in-memory window, same run:',
+          '',
+          '| | in-memory window | Redis window |',
+          '| --- | ---: | ---: |',
+          `| events/s, max (${connections} connections) | ${gatewayMax} | **${redisMax}** (${Math.abs(redisCost ?? 0)}% ${(redisCost ?? 0) >= 0 ? 'fewer' : 'more'}) |`,
+          `| p99 ms at ${rate}/s | ${gatewayP99} | **${redisP99}** |`,
+        ]),
   ].join('\n');
   const file = writeResults('gateway', summary, md);
   process.stdout.write(`\n${md}\n\nwritten to ${file}\n`);

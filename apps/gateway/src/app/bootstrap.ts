@@ -47,7 +47,13 @@ export async function createGateway(
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
-  configureWebhookHttp(app.getHttpAdapter().getInstance(), config, app.get(GatewayMetrics), logger);
+  configureWebhookHttp(
+    app.getHttpAdapter().getInstance(),
+    config,
+    app.get(GatewayMetrics),
+    logger,
+    app.get(HealthRegistry),
+  );
   return app;
 }
 

@@ -21,6 +21,8 @@ export class GatewayMetrics {
   readonly inFlight: Gauge;
   readonly duplicates: Counter;
   readonly quarantined: Counter;
+  readonly quarantineRepeats: Counter;
+  readonly sourceRefused: Counter<'address_kind'>;
   readonly handshakes: Counter;
   readonly producerResets: Counter;
   readonly dedupPending: Counter<'outcome'>;
@@ -64,6 +66,17 @@ export class GatewayMetrics {
     this.quarantined = new Counter({
       name: 'gateway_quarantined_total',
       help: 'Rejected request bodies kept on the quarantine topic.',
+      registers: [registry],
+    });
+    this.quarantineRepeats = new Counter({
+      name: 'gateway_quarantine_repeats_total',
+      help: 'Invalid bodies answered 400 again without a second quarantine copy: the same bytes inside the duplicate window (Altinn retries every non-2xx answer about 12 times).',
+      registers: [registry],
+    });
+    this.sourceRefused = new Counter({
+      name: 'gateway_source_refused_total',
+      help: 'Webhook requests refused by ALLOWED_SOURCE_CIDRS, by the kind of address seen: internal (private, CGNAT, loopback: most likely a load balancer or ingress, see TRUSTED_PROXY_HOPS) or public.',
+      labelNames: ['address_kind'],
       registers: [registry],
     });
     this.handshakes = new Counter({

@@ -23,6 +23,20 @@ describe('HealthRegistry', () => {
     ok.markShuttingDown();
     expect(await ok.readiness()).toEqual({ ready: false, checks: { shutdown: false } });
   });
+
+  it('adds the notes that have something to say, without changing readiness', async () => {
+    const health = new HealthRegistry();
+    const said: { text?: string } = {};
+    health.register('kafka', () => true);
+    health.registerNote('sources', () => said.text);
+    expect(await health.readiness()).toEqual({ ready: true, checks: { kafka: true } });
+    said.text = 'every request refused';
+    expect(await health.readiness()).toEqual({
+      ready: true,
+      checks: { kafka: true },
+      notes: { sources: 'every request refused' },
+    });
+  });
 });
 
 describe('createLogger', () => {

@@ -27,9 +27,9 @@ class OperationsController {
   async ready(
     @Res({ passthrough: true }) reply: StatusReply,
   ): Promise<{ status: string; checks: Record<string, boolean> }> {
-    const { ready, checks } = await this.health.readiness();
+    const { ready, checks, notes } = await this.health.readiness();
     reply.status(ready ? 200 : 503);
-    return { status: ready ? 'ready' : 'not ready', checks };
+    return { status: ready ? 'ready' : 'not ready', checks, ...(notes ? { notes } : {}) };
   }
 
   @Get('metrics')

@@ -92,17 +92,13 @@ export interface RedisDedupOptions {
 
 /**
  * Atomically: take the claim if nobody has one (`SET NX PX`), else say what the key holds. A value
- * starting with `p:` is a claim in progress (ours again after a lost release: take it back); any other
- * value is a published event (`d`, or `1` as written before claims existed).
+ * starting with `p:` is a claim in progress (ours too: one process never claims a key twice, since it
+ * joins its own deliveries first); any other value is a published event (`d`, or `1` as written before
+ * claims existed).
  */
 const CLAIM_SCRIPT = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'claimed' end
-local held = redis.call('GET', KEYS[1])
-if held == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return 'claimed'
-end
-if string.sub(held, 1, 2) == 'p:' then return 'pending' end
+if string.sub(redis.call('GET', KEYS[1]), 1, 2) == 'p:' then return 'pending' end
 return 'published'
 `;
 

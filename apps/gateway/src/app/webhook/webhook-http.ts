@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppLogger } from '@broker-events/observability';
+import type { AppLogger, HealthRegistry } from '@broker-events/observability';
 import type { GatewayConfig } from '../config/gateway.config';
 import type { GatewayMetrics, RequestOutcome } from '../gateway.metrics';
 import { PROBLEM_CONTENT_TYPE, type Problem, problems } from './problem';
+import { isInternalAddress, SourceRefusals } from './source-refusals';
 import { WebhookAuthenticator, redactWebhookUrl } from './webhook-auth';
 import { BATCH_CONTENT_TYPE } from './webhook.service';
 
@@ -19,8 +20,17 @@ export function configureWebhookHttp(
   config: GatewayConfig,
   metrics: GatewayMetrics,
   logger: AppLogger,
+  health: HealthRegistry,
 ): void {
   const auth = new WebhookAuthenticator(config.WEBHOOK_TOKENS, config.ALLOWED_SOURCE_CIDRS);
+  const refusals = new SourceRefusals(config.TRUSTED_PROXY_HOPS);
+  if (config.ALLOWED_SOURCE_CIDRS.length > 0) {
+    health.registerNote('sourceAllowList', () => refusals.note());
+    if (config.TRUSTED_PROXY_HOPS === 0)
+      logger.info(
+        'ALLOWED_SOURCE_CIDRS is checked against the connecting address (TRUSTED_PROXY_HOPS=0): behind a load balancer or ingress that is the proxy, so set TRUSTED_PROXY_HOPS or preserve client addresses',
+      );
+  }
 
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
@@ -34,8 +44,22 @@ export function configureWebhookHttp(
     const { webhook, token } = WebhookAuthenticator.tokenFromUrl(req.raw.url ?? '');
     if (!webhook) return;
     let outcome: RequestOutcome | undefined;
-    if (!auth.sourceAllowed(req.ip)) outcome = 'forbidden_source';
-    else if (!auth.tokenAccepted(token)) outcome = 'unauthorized';
+    if (!auth.sourceAllowed(req.ip)) {
+      outcome = 'forbidden_source';
+      const forwarded = req.headers['x-forwarded-for'];
+      const refusal = {
+        address: req.ip,
+        forwardedFor: Array.isArray(forwarded) ? forwarded.join(', ') : forwarded,
+      };
+      metrics.sourceRefused.inc({ address_kind: isInternalAddress(req.ip) ? 'internal' : 'public' });
+      const hint = refusals.refused(refusal);
+      if (hint)
+        logger.warn(
+          { remoteAddress: req.ip, forwardedFor: refusal.forwardedFor },
+          `source address refused: ${hint}`,
+        );
+    } else if (!auth.tokenAccepted(token)) outcome = 'unauthorized';
+    else refusals.allowed();
     if (outcome) {
       metrics.requests.inc({ outcome, type: '' });
       return replyProblem(reply, problems.unauthorized());

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   type AltinnCloudEvent,
@@ -18,6 +19,9 @@ import { type DedupStore, dedupKey } from './dedup.store';
 export const DEDUP_STORE = Symbol('DEDUP_STORE');
 
 export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
+
+/** The "source" under which invalid bodies are remembered in the duplicate window (by their SHA-256). */
+const QUARANTINE_SOURCE = 'urn:broker-events:quarantine';
 
 export interface Delivery {
   body: Buffer;
@@ -241,7 +245,19 @@ export class WebhookService {
     return violations.length > 0 ? { ok: false, violations } : { ok: true, events };
   }
 
+  /**
+   * Keeps an invalid body on the quarantine topic once per window: Altinn retries every non-2xx answer
+   * (about 12 times over 1.5 days), and each retry of the same bytes is answered with the same 400 and
+   * counted as a repeat, not quarantined again.
+   */
   private async quarantine(delivery: Delivery, violations: Violation[]): Promise<DeliveryResult> {
+    const invalid = { kind: 'invalid', violations, type: '' } as const;
+    const key = dedupKey(QUARANTINE_SOURCE, hash('sha256', delivery.body, 'base64url'));
+    if ((await this.dedup.claim(key)) !== 'claimed') {
+      this.metrics.quarantineRepeats.inc();
+      this.logger.debug({ bytes: delivery.body.length }, 'invalid body already quarantined; not kept again');
+      return invalid;
+    }
     const record = quarantineRecord(delivery.body, violations, {
       receivedAt: new Date().toISOString(),
       contentType: delivery.contentType,
@@ -250,15 +266,17 @@ export class WebhookService {
     try {
       await this.publisher.publish([record]);
     } catch (error) {
+      await this.dedup.release(key);
       // Not kept anywhere yet: ask the sender to retry rather than lose the body.
       this.logger.warn({ err: String(error) }, 'could not quarantine an invalid body; answering 503');
       return { kind: 'kafka-unavailable', type: '' };
     }
+    await this.dedup.published(key);
     this.metrics.quarantined.inc();
     this.logger.info(
       { violations: violations.slice(0, 20), bytes: delivery.body.length },
       'invalid body quarantined',
     );
-    return { kind: 'invalid', violations, type: '' };
+    return invalid;
   }
 }
