@@ -1,3 +1,4 @@
 export * from './lib/logger';
 export * from './lib/health';
 export * from './lib/observability.module';
+export * from './lib/tracing';

@@ -8,9 +8,13 @@
  * for the gateway process, space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes),
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379/0; `off` skips it): a second gateway with its duplicate
  * window in Redis takes its turn in every round, so the cost of the shared window's atomic claim is
- * measured beside the in-memory window in the same run.
+ * measured beside the in-memory window in the same run; BENCH_TRACING (default on; `off` skips it): a gateway
+ * exporting OpenTelemetry traces (OTLP/HTTP to a sink in this process) takes its turn too, so tracing on and
+ * off are measured in the same run.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS } from '@broker-events/contracts';
@@ -37,6 +41,26 @@ const gatewayLogLevel = process.env['BENCH_LOG_LEVEL'] ?? 'warn';
 const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const gatewayNodeArgs = (process.env['BENCH_GATEWAY_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
 const redisUrl = process.env['BENCH_REDIS_URL'] ?? 'redis://127.0.0.1:6379/0';
+const tracing = process.env['BENCH_TRACING'] !== 'off';
+
+/** An OTLP/HTTP endpoint that takes every export and keeps nothing: what a collector costs the sender. */
+async function otlpSink(): Promise<{ url: string; exports: () => number; close: () => Promise<void> }> {
+  let exports = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      exports++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    exports: () => exports,
+    close: () => new Promise((r) => server.close(() => r(undefined))),
+  };
+}
 const WARM_UP_SECONDS = 8;
 const TOKEN = 'bench-' + 'k'.repeat(40);
 
@@ -98,10 +122,13 @@ async function main(): Promise<void> {
     baseline: 'http://127.0.0.1:18081/',
     gateway: `http://127.0.0.1:18082/altinn/events/${TOKEN}`,
     'gateway-redis': `http://127.0.0.1:18083/altinn/events/${TOKEN}`,
+    'gateway-traced': `http://127.0.0.1:18084/altinn/events/${TOKEN}`,
   };
   type Contender = keyof typeof target;
-  const contenders: Contender[] =
-    redisUrl === 'off' ? ['baseline', 'gateway'] : ['baseline', 'gateway', 'gateway-redis'];
+  const contenders: Contender[] = ['baseline', 'gateway'];
+  if (redisUrl !== 'off') contenders.push('gateway-redis');
+  if (tracing) contenders.push('gateway-traced');
+  const sink = tracing ? await otlpSink() : undefined;
   const baseline = spawnProcess(
     process.execPath,
     [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(__dirname, 'baseline-server.ts')],
@@ -120,6 +147,13 @@ async function main(): Promise<void> {
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   const gateway = spawnProcess(process.execPath, [...gatewayNodeArgs, main], gatewayEnv);
+  const gatewayTraced = sink
+    ? spawnProcess(process.execPath, [...gatewayNodeArgs, main], {
+        ...gatewayEnv,
+        PORT: '18084',
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      })
+    : undefined;
   // The window's keys expire soon after the run instead of after the default two days.
   const gatewayRedis = contenders.includes('gateway-redis')
     ? spawnProcess(process.execPath, [...gatewayNodeArgs, main], {
@@ -137,6 +171,7 @@ async function main(): Promise<void> {
     });
     await waitForHttp('http://127.0.0.1:18082/health/ready', 60_000, gateway);
     if (gatewayRedis) await waitForHttp('http://127.0.0.1:18083/health/ready', 60_000, gatewayRedis);
+    if (gatewayTraced) await waitForHttp('http://127.0.0.1:18084/health/ready', 60_000, gatewayTraced);
     // Warm-up: long enough for the broker's JIT too (the first seconds of a fresh broker are slower).
     for (const who of contenders) {
       bodies.refill(poolFor(WARM_UP_SECONDS));
@@ -178,7 +213,8 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await Promise.all([baseline.stop(), gateway.stop(), gatewayRedis?.stop()]);
+    await Promise.all([baseline.stop(), gateway.stop(), gatewayRedis?.stop(), gatewayTraced?.stop()]);
+    await sink?.close();
   }
   if (dataDir) {
     await stopKafka({ port: kafkaPort, dataDir });
@@ -195,6 +231,10 @@ async function main(): Promise<void> {
   const best = Math.max(...runsOf('gateway', 'max').map((r) => r.rps));
   const redisMax = gatewayRedis ? median(runsOf('gateway-redis', 'max').map((r) => r.rps)) : undefined;
   const redisP99 = gatewayRedis ? median(runsOf('gateway-redis', 'fixed').map((r) => r.p99)) : undefined;
+  const tracedMax = gatewayTraced ? median(runsOf('gateway-traced', 'max').map((r) => r.rps)) : undefined;
+  const tracedP99 = gatewayTraced ? median(runsOf('gateway-traced', 'fixed').map((r) => r.p99)) : undefined;
+  const tracingCost =
+    tracedMax === undefined ? undefined : Math.round((1 - tracedMax / gatewayMax) * 1000) / 10;
   /** What the shared window's claim costs in throughput, against the in-memory window of the same run. */
   const redisCost = redisMax === undefined ? undefined : Math.round((1 - redisMax / gatewayMax) * 1000) / 10;
   const goals = { eventsPerSecond: 5000, p99AtFixedRateMs: 50, ratio: 1.0 };
@@ -220,6 +260,10 @@ async function main(): Promise<void> {
     gatewayRedisEventsPerSecond: redisMax,
     gatewayRedisP99AtFixedRateMs: redisP99,
     redisThroughputCostPercent: redisCost,
+    gatewayTracedEventsPerSecond: tracedMax,
+    gatewayTracedP99AtFixedRateMs: tracedP99,
+    tracingThroughputCostPercent: tracingCost,
+    otlpExportsReceived: sink?.exports(),
     goals,
     met: {
       eventsPerSecond: gatewayMax >= goals.eventsPerSecond,
@@ -254,6 +298,17 @@ async function main(): Promise<void> {
           '| --- | ---: | ---: |',
           `| events/s, max (${connections} connections) | ${gatewayMax} | **${redisMax}** (${Math.abs(redisCost ?? 0)}% ${(redisCost ?? 0) >= 0 ? 'fewer' : 'more'}) |`,
           `| p99 ms at ${rate}/s | ${gatewayP99} | **${redisP99}** |`,
+        ]),
+    ...(tracedMax === undefined
+      ? []
+      : [
+          '',
+          `Tracing on (OTLP/HTTP export of a server and a producer span per event, ${sink?.exports() ?? 0} exports received) beside tracing off, same run:`,
+          '',
+          '| | tracing off | tracing on |',
+          '| --- | ---: | ---: |',
+          `| events/s, max (${connections} connections) | ${gatewayMax} | **${tracedMax}** (${Math.abs(tracingCost ?? 0)}% ${(tracingCost ?? 0) >= 0 ? 'fewer' : 'more'}) |`,
+          `| p99 ms at ${rate}/s | ${gatewayP99} | **${tracedP99}** |`,
         ]),
   ].join('\n');
   const file = writeResults('gateway', summary, md);

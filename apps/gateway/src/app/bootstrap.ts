@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type RequestListener, createServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import { type AppLogger, HealthRegistry, NestPinoLogger, startTracing } from '@broker-events/observability';
 import { redactConfig } from '@broker-events/config';
 import { AppModule } from './app.module';
 import { type GatewayConfig, gatewayConfigSchema } from './config/gateway.config';
@@ -62,6 +62,7 @@ export async function startGateway(
   config: GatewayConfig,
   logger: AppLogger,
 ): Promise<NestFastifyApplication> {
+  const tracing = startTracing('gateway', config);
   const app = await createGateway(config, logger);
   const dedup = app.get<DedupStore>(DEDUP_STORE);
   const health = app.get(HealthRegistry);
@@ -79,7 +80,8 @@ export async function startGateway(
     // app.close() stops the HTTP server (waiting for in-flight requests), then runs the shutdown hooks
     // that flush and disconnect the Kafka producer.
     app.close().then(
-      () => {
+      async () => {
+        await tracing.shutdown().catch(() => undefined);
         logger.info('stopped');
         process.exit(0);
       },

@@ -17,6 +17,7 @@ export class MailSink {
   port = 0;
   private server?: SMTPServer;
   private holding = false;
+  private failing = 0;
   private held: { text: string; session: string; done: () => void }[] = [];
   private readonly closed = new Set<string>();
 
@@ -33,6 +34,10 @@ export class MailSink {
           .then((mail) => {
             const text = mail.text ?? '';
             this.seen.push(text);
+            if (this.failing > 0) {
+              this.failing--;
+              return callback(Object.assign(new Error('try again later'), { responseCode: 451 }));
+            }
             const done = (): void => {
               if (!this.closed.has(session.id)) this.delivered.push(text);
               callback();
@@ -56,6 +61,11 @@ export class MailSink {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((r) => server.close(() => r()));
+  }
+
+  /** Answers the next `n` mails 451 (a transient refusal the sender must retry). */
+  failNext(n: number): void {
+    this.failing = n;
   }
 
   hold(): void {

@@ -27,6 +27,11 @@ export const HEADERS = {
   resource: 'ce_resource',
   resourceinstance: 'ce_resourceinstance',
   alternativesubject: 'ce_alternativesubject',
+  /**
+   * The CloudEvents distributed-tracing extension (W3C trace context): the gateway writes the span that
+   * published the record, consumers continue it. Absent when tracing is off.
+   */
+  traceparent: 'ce_traceparent',
   /** The `datacontenttype` attribute (the binding maps it to content-type, not ce_datacontenttype). */
   contentType: 'content-type',
 

@@ -18,8 +18,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length === 0) return [];
+    // Leaders are awaited below, with our own patience: kafkajs' own wait gives up (and the app with it) when
+    // a just-created topic is briefly unknown to the broker answering metadata.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.topic,
         numPartitions: s.partitions,
@@ -27,9 +29,30 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         configEntries: Object.entries(s.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
-    return missing.map((s) => s.topic);
+    const created = missing.map((s) => s.topic);
+    await metadataReady(admin, created);
+    return created;
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Waits until the broker answers metadata for `topics`: right after a create, a broker may still answer
+ * UNKNOWN_TOPIC_OR_PARTITION, and a consumer subscribing then fails to start.
+ */
+async function metadataReady(admin: Admin, topics: string[], timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceFields } from './tracing';
 
 export type AppLogger = Logger;
 
@@ -17,6 +18,8 @@ export function createLogger(service: string, level: LogLevel, destination?: Des
     {
       level,
       base: { service },
+      // trace_id and span_id of the active span, so log lines join their trace (nothing with tracing off).
+      mixin: traceFields,
       messageKey: 'message',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },

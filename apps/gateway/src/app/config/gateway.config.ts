@@ -12,7 +12,7 @@ import {
   type EnvRecord,
 } from '@broker-events/config';
 import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
-import { LOG_LEVELS } from '@broker-events/observability';
+import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
 import { isIP } from 'node:net';
 
 function cidrProblem(v: string): string | undefined {
@@ -115,6 +115,7 @@ export const gatewayConfigSchema = {
     max: 10000,
   }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
+  ...tracingConfigSchema,
   SHUTDOWN_GRACE_MS: int({
     doc: 'How long a graceful shutdown waits for in-flight requests and publishes.',
     default: 20000,

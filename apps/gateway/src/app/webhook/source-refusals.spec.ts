@@ -2,7 +2,16 @@ import { SourceRefusals, isInternalAddress, refusalHint } from './source-refusal
 
 describe('isInternalAddress', () => {
   it('knows the ranges a load balancer or ingress sits in, and Altinn’s public addresses are not among them', () => {
-    for (const ip of ['10.244.1.7', '172.20.0.3', '192.168.1.1', '100.64.0.9', '127.0.0.1', '::1', 'fd00::5', '::ffff:10.0.0.1'])
+    for (const ip of [
+      '10.244.1.7',
+      '172.20.0.3',
+      '192.168.1.1',
+      '100.64.0.9',
+      '127.0.0.1',
+      '::1',
+      'fd00::5',
+      '::ffff:10.0.0.1',
+    ])
       expect({ ip, internal: isInternalAddress(ip) }).toEqual({ ip, internal: true });
     for (const ip of ['20.100.24.41', '20.100.46.139', '8.8.8.8', '2001:4860::1', 'not-an-ip'])
       expect({ ip, internal: isInternalAddress(ip) }).toEqual({ ip, internal: false });
@@ -25,7 +34,9 @@ describe('refusalHint', () => {
   });
 
   it('gives Altinn’s push addresses for a public address', () => {
-    expect(refusalHint({ address: '8.8.8.8' }, 1)).toContain('20.100.24.41 (TT02) and 20.100.46.139 (production)');
+    expect(refusalHint({ address: '8.8.8.8' }, 1)).toContain(
+      '20.100.24.41 (TT02) and 20.100.46.139 (production)',
+    );
   });
 });
 

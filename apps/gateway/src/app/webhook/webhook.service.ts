@@ -5,12 +5,20 @@ import {
   type AltinnCloudEvent,
   eventTypeInfo,
   type Violation,
+  HEADERS,
+  TOPICS,
   fileTransferId,
   parseCloudEvent,
   quarantineRecord,
   toKafkaRecord,
 } from '@broker-events/contracts';
-import { APP_LOGGER, type AppLogger } from '@broker-events/observability';
+import {
+  APP_LOGGER,
+  type AppLogger,
+  SpanKind,
+  currentTraceparent,
+  withSpan,
+} from '@broker-events/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../gateway.metrics';
 import { EventPublisherService } from '../publishing/event-publisher.service';
@@ -84,7 +92,16 @@ export class WebhookService {
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  async handle(delivery: Delivery): Promise<DeliveryResult> {
+  /** One webhook request, in a server span when tracing is on. */
+  handle(delivery: Delivery): Promise<DeliveryResult> {
+    return withSpan('POST /altinn/events', { kind: SpanKind.SERVER }, async (span) => {
+      const result = await this.handleDelivery(delivery);
+      span?.setAttribute('broker_events.outcome', result.kind);
+      return result;
+    });
+  }
+
+  private async handleDelivery(delivery: Delivery): Promise<DeliveryResult> {
     const parsed = this.parse(delivery);
     if (!parsed.ok) return this.quarantine(delivery, parsed.violations);
 
@@ -173,7 +190,7 @@ export class WebhookService {
       }
       if (state === 'claimed') {
         try {
-          await this.publisher.publish([toKafkaRecord(accepted.event, accepted.canonicalType)]);
+          await this.publish(accepted);
         } catch (error) {
           await this.dedup.release(key);
           throw error;
@@ -189,6 +206,31 @@ export class WebhookService {
       waited = true;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
+  }
+
+  /** The event's record, in a producer span whose trace context travels in the record (`ce_traceparent`). */
+  private publish(accepted: Accepted): Promise<void> {
+    const { event, canonicalType } = accepted;
+    return withSpan(
+      `publish ${TOPICS.events}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': TOPICS.events,
+          'cloudevents.event_id': event.id,
+          'cloudevents.event_type': canonicalType,
+        },
+      },
+      async () => {
+        const record = toKafkaRecord(event, canonicalType);
+        // An event that brings its own trace context (the extension) keeps it; otherwise it continues ours.
+        const traceparent = currentTraceparent();
+        if (traceparent && record.headers[HEADERS.traceparent] === undefined)
+          record.headers[HEADERS.traceparent] = traceparent;
+        await this.publisher.publish([record]);
+      },
+    );
   }
 
   private count(accepted: Accepted, outcome: 'published' | 'duplicate', message: string): void {

@@ -1,7 +1,13 @@
 import type { DynamicModule, Provider, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { APP_LOGGER, type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import {
+  APP_LOGGER,
+  type AppLogger,
+  HealthRegistry,
+  NestPinoLogger,
+  startTracing,
+} from '@broker-events/observability';
 import { Registry } from 'prom-client';
 import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
 import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
@@ -67,6 +73,7 @@ export interface ConsumerAppSettings {
  */
 export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
   const { config, logger } = settings;
+  const tracing = startTracing(config.CONSUMER_NAME, config);
   const app = await NestFactory.create<NestFastifyApplication>(
     settings.module,
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
@@ -87,7 +94,8 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
         process.exit(1);
       }, config.SHUTDOWN_GRACE_MS).unref();
       app.close().then(
-        () => {
+        async () => {
+          await tracing.shutdown().catch(() => undefined);
           logger.info({}, 'shut down cleanly');
           logger.flush?.();
           process.exit(0);

@@ -1,5 +1,6 @@
 import { CONSUMER_NAME_PATTERN, TOPICS } from '@broker-events/contracts';
 import { type ConfigOf, bool, int, list, oneOf, optional, str, url } from '@broker-events/config';
+import { tracingConfigSchema } from '@broker-events/observability';
 import type { RetryPolicy } from './backoff';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { PostgresIdempotencyStore } from './idempotency/postgres-idempotency-store';
@@ -99,6 +100,7 @@ export function pipelineConfigSchema(defaults: {
       default: 25000,
       min: 0,
     }),
+    ...tracingConfigSchema,
   };
 }
 

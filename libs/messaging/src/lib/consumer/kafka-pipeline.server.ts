@@ -14,6 +14,7 @@ import {
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { SpanKind, contextFromTraceparent, withSpan } from '@broker-events/observability';
 import { lastValueFrom } from 'rxjs';
 import { CoalescingPublisher } from '../publisher';
 import { ensureTopics } from '../topics-admin';
@@ -402,7 +403,39 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
 
   // ---- one record: filter → validate → dedupe → deliver → retry → park ----
 
-  private async process(
+  /**
+   * One record in a consumer span that continues the trace the record carries (`ce_traceparent`, written by
+   * the gateway and kept through the retry and dead-letter topics), so a retry joins the event's trace.
+   */
+  private process(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    fromRetry: boolean,
+    heartbeat: () => Promise<void>,
+  ): Promise<Outcome> {
+    return withSpan(
+      `process ${this.consumerName}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(headerString(message, HEADERS.traceparent)),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.consumer.group.name': this.groupId,
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(message.offset),
+        },
+      },
+      async (span) => {
+        const outcome = await this.processRecord(topic, partition, message, fromRetry, heartbeat);
+        span?.setAttribute('broker_events.outcome', outcome);
+        return outcome;
+      },
+    );
+  }
+
+  private async processRecord(
     topic: string,
     partition: number,
     message: KafkaMessage,
@@ -471,7 +504,7 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
           return done('duplicate');
         }
         // 4. deliver
-        await this.invoke(
+        await this.deliver(
           event,
           {
             consumer,
@@ -537,6 +570,26 @@ export class KafkaPipelineServer extends Server implements CustomTransportStrate
     this.metrics?.deadLettered.inc({ consumer, reason: 'exhausted' });
     this.log.warn({ ...where, attempt, error: failure.message }, 'retries exhausted: dead-lettered');
     return done('dead-lettered');
+  }
+
+  /** One call of the sink, in a client span (each in-place attempt its own). */
+  private deliver(
+    event: AltinnCloudEvent,
+    info: PipelineMessageInfo,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    return withSpan(
+      `deliver ${info.consumer}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'cloudevents.event_id': event.id,
+          'cloudevents.event_type': info.canonicalType,
+          'broker_events.attempt': info.attempt,
+        },
+      },
+      () => this.invoke(event, info, heartbeat),
+    );
   }
 
   private async invoke(
