@@ -183,6 +183,46 @@ describe('file-fetcher: published → overview → download → verify → store
     ).toEqual([401, 200]);
   });
 
+  it('a Broker 401 that fresh tokens do not cure is "no access": dead-lettered with that reason, counted, and Maskinporten asked at most once', async () => {
+    const ids = [transfer(), transfer(), transfer()];
+    const events = ids.map((id) => published(id));
+    const grants = s.maskinporten.issued;
+    const exchanges = s.platform.exchanged;
+    s.platform.revokeAccess(RESOURCE_ID, US);
+    try {
+      await send(...events);
+      await dlq.waitFor((m) => events.every((e) => m.some((r) => r.headers[HEADERS.id] === e['id'])), 30_000);
+    } finally {
+      s.platform.grantAccess(RESOURCE_ID, US);
+    }
+    const parked = dlq
+      .on(deadLetterTopic(consumer))
+      .filter((r) => ids.includes(r.headers[HEADERS.resourceinstance]));
+    expect(parked.map((r) => r.headers[HEADERS.deliveryFailure])).toEqual([
+      'permanent',
+      'permanent',
+      'permanent',
+    ]);
+    for (const r of parked) {
+      expect(r.headers[HEADERS.deliveryError]).toContain(
+        `no access to urn:altinn:resource:${RESOURCE_ID}: grant organisation ${US} the right "read"`,
+      );
+      // Permanent: one attempt each, no retries in place or on retry topics.
+      expect(r.headers[HEADERS.deliveryAttempt]).toBe('1');
+    }
+    expect(s.maskinporten.issued - grants).toBeLessThanOrEqual(1);
+    expect(s.platform.exchanged - exchanges).toBeLessThanOrEqual(1);
+    expect(await outcome(ids[0])).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringContaining('no access'),
+    });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(
+      `fetcher_no_access_total{resource="urn:altinn:resource:${RESOURCE_ID}",right="read",service="file-fetcher"} 3`,
+    );
+    for (const id of ids) expect(s.platform.fileTransfer(id).downloads).toBe(0);
+  });
+
   it('a checksum mismatch is retried, then dead-lettered: nothing stored under the name, nothing confirmed', async () => {
     const id = transfer({ servedContent: Buffer.from(content).fill(0x41, 0, 10) });
     const event = published(id);

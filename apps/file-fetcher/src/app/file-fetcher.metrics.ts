@@ -10,6 +10,7 @@ export class FileFetcherMetrics {
   readonly checksumMismatches: Counter;
   readonly reconcileRuns: Counter<'outcome'>;
   readonly reconcileFound: Counter<'resource'>;
+  readonly noAccess: Counter<'resource' | 'right'>;
 
   constructor(registry: Registry) {
     this.files = new Counter({
@@ -44,6 +45,12 @@ export class FileFetcherMetrics {
       name: 'fetcher_reconcile_found_total',
       help: 'Transfers reconciliation found still awaiting our download (their event never came, or its handling failed).',
       labelNames: ['resource'],
+      registers: [registry],
+    });
+    this.noAccess = new Counter({
+      name: 'fetcher_no_access_total',
+      help: 'Transfers dead-lettered because Broker refused freshly fetched tokens (401): our organisation lacks the right on the resource. Alert on any increase.',
+      labelNames: ['resource', 'right'],
       registers: [registry],
     });
   }
