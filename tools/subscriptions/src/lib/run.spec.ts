@@ -180,6 +180,47 @@ describe('subscriptions CLI against the Events stand-in', () => {
     expect(s.platform.listSubscriptions()).toHaveLength(2);
   });
 
+  it('finds the subscriptions a token rotation orphaned, shows them in plan, and removes them on request', async () => {
+    expect((await cli('ensure')).code).toBe(EXIT.ok);
+    const OLD = 'retired-webhook-token-fedcba9876543210';
+    const orphan = s.platform.addSubscription('312000008', {
+      endPoint: `https://gateway.example.no/altinn/events/${OLD}`,
+      resourceFilter: 'urn:altinn:resource:altinn-broker-test-resource-1',
+      subjectFilter: 'urn:altinn:organization:identifier-no:312000008',
+      typeFilter: 'no.altinn.broker.published',
+    });
+    const foreign = s.platform.addSubscription('312000008', {
+      endPoint: `https://other-system.example.no/hook/${OLD}`,
+      resourceFilter: 'urn:altinn:resource:altinn-broker-test-resource-1',
+    });
+
+    const plan = await cli('plan', '--strict');
+    expect(plan.out).toContain(`! orphan #${orphan.id}`);
+    expect(plan.out).toContain('orphaned by a token rotation');
+    expect(plan.err).toContain(
+      `subscription #${orphan.id} points at our gateway with a token it no longer accepts`,
+    );
+    expect(plan.out + plan.err).not.toContain(OLD);
+    expect(plan.code).toBe(EXIT.warnings);
+
+    // Still accepted by the gateway during a rotation (WEBHOOK_TOKENS lists it): not an orphan.
+    const during = await runSubscriptionsCli(['plan'], {
+      env: { ...s.env, WEBHOOK_TOKEN: SECRET, WEBHOOK_TOKENS: `${SECRET},${OLD}`, SUBSCRIPTIONS_FILE: file },
+      out: () => undefined,
+      err: () => undefined,
+    });
+    expect(during).toBe(EXIT.ok);
+
+    // delete --not-in-file includes it (it used to skip it: another endpoint than the file's).
+    expect((await cli('delete', '--not-in-file')).out).toContain(`would delete #${orphan.id}`);
+    const removed = await cli('delete', '--orphans', '--yes');
+    expect(removed.out).toContain(`deleted #${orphan.id}`);
+    const left = s.platform.listSubscriptions().map((x) => x.id);
+    expect(left).not.toContain(orphan.id);
+    expect(left).toContain(foreign.id);
+    expect(left).toHaveLength(3);
+  });
+
   it('fails clearly: bad usage (2), a refused token (1), a 5xx (1), an environment mismatch (1)', async () => {
     expect((await cli('frobnicate')).code).toBe(EXIT.usage);
     expect((await cli('delete')).code).toBe(EXIT.usage);
