@@ -221,6 +221,46 @@ describe('subscriptions CLI against the Events stand-in', () => {
     expect(left).toHaveLength(3);
   });
 
+  it('doctor checks tokens, subscriptions, the handshake from outside and the poller, and says how to fix each', async () => {
+    const via = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    let stalled = 0;
+    const poller = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(
+        `poller_stalled{resource="urn:altinn:resource:altinn-broker-test-resource-1",service="poller"} ${stalled}\n`,
+      );
+    });
+    await new Promise<void>((r) => poller.listen(0, '127.0.0.1', r));
+    const pollerUrl = `http://127.0.0.1:${(poller.address() as AddressInfo).port}`;
+    try {
+      const before = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(before.code).toBe(EXIT.error);
+      expect(before.out).toMatch(/ok +tokens/);
+      expect(before.out).toMatch(/FAIL +subscription +missing: .*no.altinn.broker.published/);
+      expect(before.out).toContain('fix: run: npm run subscriptions -- ensure --wait 300');
+
+      await cli('ensure', '--wait', '5');
+      const healthy = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(healthy.out).toContain('All checks passed.');
+      expect(healthy.code).toBe(EXIT.ok);
+      expect(healthy.out).toMatch(
+        /ok +handshake +https:\/\/gateway\.example\.no\/altinn\/events\/\*\*\* answered 200/,
+      );
+
+      handshakeStatus = 401;
+      stalled = 1;
+      const broken = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(broken.code).toBe(EXIT.error);
+      expect(broken.out).toContain('answered 401 to the validation handshake');
+      expect(broken.out).toContain("compare the file's endpoint with the gateway's WEBHOOK_TOKENS");
+      expect(broken.out).toMatch(
+        /FAIL +poller +the cursor of urn:altinn:resource:altinn-broker-test-resource-1 has not moved/,
+      );
+    } finally {
+      await new Promise<void>((r) => poller.close(() => r()));
+    }
+  });
+
   it('fails clearly: bad usage (2), a refused token (1), a 5xx (1), an environment mismatch (1)', async () => {
     expect((await cli('frobnicate')).code).toBe(EXIT.usage);
     expect((await cli('delete')).code).toBe(EXIT.usage);

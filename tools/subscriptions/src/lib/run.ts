@@ -3,6 +3,7 @@ import { ALTINN_SCOPES, type SubscriptionRequest } from '@broker-events/contract
 import { ConfigError, loadConfig } from '@broker-events/config';
 import {
   AltinnApiError,
+  type AltinnClient,
   type EventsClient,
   type FetchLike,
   type Subscription,
@@ -10,6 +11,7 @@ import {
   altinnConfigSchema,
   createAltinnClient,
 } from '@broker-events/altinn-client';
+import { runDoctor } from './doctor';
 import { planSubscriptions, subscriptionKey, unvalidatedTooLong } from './plan';
 import {
   SpecFileError,
@@ -27,6 +29,9 @@ Commands:
   plan                 Show what ensure would create (nothing is changed).
   ensure               Create the subscriptions the file asks for that do not exist (one per type). Idempotent;
                        never deletes. Re-sends the validation handshake for unvalidated ones.
+  doctor               Check in one go: tokens can be fetched, every subscription of the file exists and is
+                       validated (no orphans), the gateway answers the handshake from outside, and (with
+                       --poller-url) the poller's cursors move. Prints what is wrong and how to fix it; exit 1.
   list                 List our subscriptions with their validated state (and whether the file has them).
   delete <id>...       Delete subscriptions by id (dry run unless --yes).
   delete --not-in-file Delete subscriptions to the file's endpoints that the file does not ask for, orphans
@@ -42,6 +47,8 @@ Options:
   --wait <seconds>         ensure only: wait until every subscription is validated; exit 3 if one is not by then.
   --json                   Machine-readable output.
   --yes                    Really delete.
+  --via <url>              doctor: send the handshake probe to this origin instead of the endpoint's own.
+  --poller-url <url>       doctor: the poller's base URL (its /metrics).
 
 An orphan is a subscription whose endpoint is one of the file's but for the last path segment (the webhook
 token), when that token is neither the file's nor in $WEBHOOK_TOKENS (the gateway's accepted tokens, if set).
@@ -118,6 +125,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         yes: { type: 'boolean', default: false },
         'not-in-file': { type: 'boolean', default: false },
         orphans: { type: 'boolean', default: false },
+        via: { type: 'string' },
+        'poller-url': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -130,7 +139,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
-  if (!['plan', 'ensure', 'list', 'delete'].includes(command))
+  if (!['plan', 'ensure', 'list', 'delete', 'doctor'].includes(command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (command !== 'delete' && rest.length > 0) throw new UsageError(`${command} takes no arguments`);
   const waitArg = values.wait;
@@ -145,14 +154,34 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const needsFile =
     command === 'plan' ||
     command === 'ensure' ||
+    command === 'doctor' ||
     (command === 'delete' && (values['not-in-file'] || values.orphans)) ||
     values.file !== undefined;
   const file = needsFile ? readSubscriptionsFile(fileName, io.env) : undefined;
-  const events = client(io, file);
+  const altinn = client(io, file);
+  const events = altinn.events;
   const now = io.now ?? (() => new Date());
   const grace = graceArg !== undefined ? Number(graceArg) : (file?.validationGraceMinutes ?? 10);
   const json = values.json;
   const print = (value: unknown): void => io.out(JSON.stringify(value, null, 2));
+
+  if (command === 'doctor') {
+    const checks = await runDoctor(altinn, file as SubscriptionsFile, {
+      via: values.via,
+      pollerUrl: values['poller-url'],
+      acceptedTokens: acceptedTokens(io),
+      fetch: io.fetch,
+    });
+    if (json) print({ checks });
+    else
+      for (const c of checks)
+        io.out(
+          `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(12)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`,
+        );
+    const failed = checks.filter((c) => !c.ok).length;
+    if (!json) io.out(failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`);
+    return failed === 0 ? EXIT.ok : EXIT.error;
+  }
 
   if (command === 'delete') {
     return remove(events, io, rest, file, {
@@ -305,7 +334,7 @@ function acceptedTokens(io: CliIo): string[] {
     .filter(Boolean);
 }
 
-function client(io: CliIo, file: SubscriptionsFile | undefined): EventsClient {
+function client(io: CliIo, file: SubscriptionsFile | undefined): AltinnClient {
   const explicit = io.env['ALTINN_ENVIRONMENT'];
   if (file && explicit !== undefined && explicit !== '' && explicit !== file.environment) {
     throw new ConfigError('subscriptions', [
@@ -316,7 +345,7 @@ function client(io: CliIo, file: SubscriptionsFile | undefined): EventsClient {
   const cfg = loadConfig('subscriptions', altinnConfigSchema, env);
   const problems = altinnConfigProblems(cfg);
   if (problems.length > 0) throw new ConfigError('subscriptions', problems);
-  return createAltinnClient(cfg, { defaultScopes: [ALTINN_SCOPES.eventsSubscribe], fetch: io.fetch }).events;
+  return createAltinnClient(cfg, { defaultScopes: [ALTINN_SCOPES.eventsSubscribe], fetch: io.fetch });
 }
 
 function report(
