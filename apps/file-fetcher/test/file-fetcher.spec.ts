@@ -75,6 +75,7 @@ describe('file-fetcher: published → overview → download → verify → store
       RETRY_IN_PLACE_ATTEMPTS: '2',
       RETRY_INITIAL_BACKOFF_MS: '10',
       RETRY_TOPIC_DELAYS_MS: '100',
+      RECONCILE_SET_ASIDE_AFTER: '2',
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
@@ -183,6 +184,46 @@ describe('file-fetcher: published → overview → download → verify → store
     ).toEqual([401, 200]);
   });
 
+  it('a Broker 401 that fresh tokens do not cure is "no access": dead-lettered with that reason, counted, and Maskinporten asked at most once', async () => {
+    const ids = [transfer(), transfer(), transfer()];
+    const events = ids.map((id) => published(id));
+    const grants = s.maskinporten.issued;
+    const exchanges = s.platform.exchanged;
+    s.platform.revokeAccess(RESOURCE_ID, US);
+    try {
+      await send(...events);
+      await dlq.waitFor((m) => events.every((e) => m.some((r) => r.headers[HEADERS.id] === e['id'])), 30_000);
+    } finally {
+      s.platform.grantAccess(RESOURCE_ID, US);
+    }
+    const parked = dlq
+      .on(deadLetterTopic(consumer))
+      .filter((r) => ids.includes(r.headers[HEADERS.resourceinstance]));
+    expect(parked.map((r) => r.headers[HEADERS.deliveryFailure])).toEqual([
+      'permanent',
+      'permanent',
+      'permanent',
+    ]);
+    for (const r of parked) {
+      expect(r.headers[HEADERS.deliveryError]).toContain(
+        `no access to urn:altinn:resource:${RESOURCE_ID}: grant organisation ${US} the right "read"`,
+      );
+      // Permanent: one attempt each, no retries in place or on retry topics.
+      expect(r.headers[HEADERS.deliveryAttempt]).toBe('1');
+    }
+    expect(s.maskinporten.issued - grants).toBeLessThanOrEqual(1);
+    expect(s.platform.exchanged - exchanges).toBeLessThanOrEqual(1);
+    expect(await outcome(ids[0])).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringContaining('no access'),
+    });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(
+      `fetcher_no_access_total{resource="urn:altinn:resource:${RESOURCE_ID}",right="read",service="file-fetcher"} 3`,
+    );
+    for (const id of ids) expect(s.platform.fileTransfer(id).downloads).toBe(0);
+  });
+
   it('a checksum mismatch is retried, then dead-lettered: nothing stored under the name, nothing confirmed', async () => {
     const id = transfer({ servedContent: Buffer.from(content).fill(0x41, 0, 10) });
     const event = published(id);
@@ -236,10 +277,57 @@ describe('file-fetcher: published → overview → download → verify → store
     const lists = s.platform.requests.filter((r) => r.path === '/broker/api/v1/filetransfer');
     expect(lists.map((r) => Object.fromEntries(r.query))).toEqual(
       expect.arrayContaining([
-        { resourceId: RESOURCE_ID, status: 'Published', recipientStatus: 'Initialized', role: 'Recipient' },
+        expect.objectContaining({
+          resourceId: RESOURCE_ID,
+          status: 'Published',
+          recipientStatus: 'Initialized',
+          role: 'Recipient',
+        }),
       ]),
     );
     const again = await app.get(ReconcilerService).reconcileNow();
     expect(again.found.filter((id) => missed.includes(id))).toEqual([]);
+  });
+
+  it('reconciliation walks past the 100 newest, and puts aside a transfer that keeps failing, with its reason', async () => {
+    // Broker lists at most the 100 newest per query, ordered by when they were published. Two transfers that
+    // fail every time (a corrupt download) are the newest, so they would stay in view and hide older ones.
+    const published = Date.now() - 3_600_000;
+    const older = Array.from({ length: 105 }, (_, n) =>
+      transfer({ statusChanged: new Date(published - (n + 1) * 1000) }),
+    );
+    const failing = [0, 1].map(() =>
+      transfer({ servedContent: Buffer.from(content).fill(0x41, 0, 10), statusChanged: new Date() }),
+    );
+    const reconciler = app.get(ReconcilerService);
+
+    const first = await reconciler.reconcileNow();
+    expect(first.listErrors).toEqual([]);
+    expect(first.fetched).toEqual(expect.arrayContaining(older));
+    for (const id of older) expect(s.platform.fileTransfer(id).recipients[US]).toBe('DownloadConfirmed');
+    expect(first.failed.map((f) => f.fileTransferId)).toEqual(expect.arrayContaining(failing));
+    const windows = s.platform.requests
+      .filter(
+        (r) => r.path === '/broker/api/v1/filetransfer' && r.query.get('recipientStatus') === 'Initialized',
+      )
+      .slice(-3)
+      .map((r) => [r.query.has('from'), r.query.has('to')]);
+    expect(windows).toContainEqual([true, true]); // walked back with `to`, within the window's `from`
+
+    // RECONCILE_SET_ASIDE_AFTER=2: the second failure puts them aside; later runs leave them alone.
+    await reconciler.reconcileNow();
+    const downloads = failing.map((id) => s.platform.fileTransfer(id).downloads);
+    const third = await reconciler.reconcileNow();
+    expect(third.setAside).toEqual(expect.arrayContaining(failing));
+    expect(third.failed.map((f) => f.fileTransferId)).not.toEqual(expect.arrayContaining([failing[0]]));
+    expect(failing.map((id) => s.platform.fileTransfer(id).downloads)).toEqual(downloads);
+    expect(await outcome(failing[0])).toMatchObject({
+      status: 'set_aside',
+      lastError: expect.stringMatching(/^set aside after 2 failed attempts: download: .*does not match/),
+    });
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /fetcher_reconcile_set_aside_total\{resource="[^"]+",service="file-fetcher"\} [2-9]/,
+    );
   });
 });

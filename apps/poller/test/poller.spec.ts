@@ -14,6 +14,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startPoller } from '../src/app/bootstrap';
 import { loadPollerConfig } from '../src/app/config/poller.config';
 import { PollerService } from '../src/app/polling/poller.service';
+import { until } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const RESOURCE_ID = 'altinn-broker-test-resource-1';
@@ -137,7 +138,7 @@ describe('poller: GET /events → Kafka, against the Events stand-in and a real 
     const ready = await app.inject({ method: 'GET', url: '/health/ready' });
     expect({ status: ready.statusCode, body: ready.json() as unknown }).toEqual({
       status: 200,
-      body: { status: 'ready', checks: { kafka: true, 'cursor-store': true } },
+      body: { status: 'ready', checks: { kafka: true, 'cursor-store': true, progress: true } },
     });
     await poller.pollNow(); // drain what earlier tests left
     const old = brokerEvent();
@@ -216,6 +217,50 @@ describe('poller: GET /events → Kafka, against the Events stand-in and a real 
     const [second] = await poller.pollNow();
     expect(second.outcome).toBe('kafka_error');
     expect(second.cursor).toBe('0');
+  });
+
+  it('cannot poll without a subject filter by accident: an empty page of events it may not read would stall it', async () => {
+    // Altinn filters GET /events by authorization *after* the page LIMIT: a page of others' events is empty.
+    const stallResource = `stall-${run}`;
+    const urn = `urn:altinn:resource:${stallResource}`;
+    const other = brokerEvent({ resource: urn, subject: 'urn:altinn:organization:identifier-no:310000002' });
+    const ours = brokerEvent({ resource: urn });
+    for (const e of [other, { ...other, id: randomUUID() }, { ...other, id: randomUUID() }, ours])
+      s.platform.publishEvent(e, new Date(now - 60_000));
+
+    const base = {
+      ...s.env,
+      KAFKA_BROKERS: brokers,
+      POLL_RESOURCES: stallResource,
+    };
+    expect(() => loadPollerConfig(base)).toThrow(
+      /POLL_ORGANISATION_NUMBER: is required \(set POLL_WITHOUT_SUBJECT_FILTER=true only if/,
+    );
+
+    // Opted out on purpose: the poller reads an empty page, and says that it makes no progress.
+    const blind = await start({
+      POLL_RESOURCES: stallResource,
+      POLL_ORGANISATION_NUMBER: '',
+      POLL_WITHOUT_SUBJECT_FILTER: 'true',
+      POLL_PAGE_SIZE: '3',
+      POLL_STALL_AFTER_SECONDS: '1',
+    });
+    expect((await blind.poller.pollNow())[0]).toMatchObject({ outcome: 'ok', published: 0, cursor: '0' });
+    await until('the poller reports no progress', async () => {
+      const ready = await blind.app.inject({ method: 'GET', url: '/health/ready' });
+      return (ready.json() as { checks: Record<string, boolean> }).checks['progress'] === false;
+    });
+    const metrics = (await blind.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`poller_stalled{resource="${urn}",service="poller"} 1`);
+    expect(metrics).toMatch(
+      new RegExp(`poller_cursor_moved_timestamp_seconds\\{resource="${urn}",service="poller"\\} \\d+`),
+    );
+
+    // With the subject filter the same query reaches our event.
+    const narrowed = await start({ POLL_RESOURCES: stallResource, POLL_STALL_AFTER_SECONDS: '1' });
+    expect((await narrowed.poller.pollNow())[0]).toMatchObject({ published: 1, cursor: ours['id'] });
+    const ready = await narrowed.app.inject({ method: 'GET', url: '/health/ready' });
+    expect((ready.json() as { checks: Record<string, boolean> }).checks['progress']).toBe(true);
   });
 
   it('fails fast on a bad configuration, naming each variable', () => {

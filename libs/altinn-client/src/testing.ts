@@ -14,7 +14,11 @@ export type {
   MaskinportenClientRegistration,
   MaskinportenStandInOptions,
 } from './testing/maskinporten-stand-in';
-export { AltinnPlatformStandIn, EVENTS_CONSISTENCY_WINDOW_MS } from './testing/platform-stand-in';
+export {
+  AltinnPlatformStandIn,
+  BROKER_NO_ACCESS_DETAIL,
+  EVENTS_CONSISTENCY_WINDOW_MS,
+} from './testing/platform-stand-in';
 export type { FileTransferSpec, HandshakeRecord, PlatformStandInOptions } from './testing/platform-stand-in';
 
 /** A fresh RSA key pair (PEM), as registered on a Maskinporten client. */

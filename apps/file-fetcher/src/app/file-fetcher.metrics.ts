@@ -10,6 +10,8 @@ export class FileFetcherMetrics {
   readonly checksumMismatches: Counter;
   readonly reconcileRuns: Counter<'outcome'>;
   readonly reconcileFound: Counter<'resource'>;
+  readonly noAccess: Counter<'resource' | 'right'>;
+  readonly setAside: Counter<'resource'>;
 
   constructor(registry: Registry) {
     this.files = new Counter({
@@ -43,6 +45,18 @@ export class FileFetcherMetrics {
     this.reconcileFound = new Counter({
       name: 'fetcher_reconcile_found_total',
       help: 'Transfers reconciliation found still awaiting our download (their event never came, or its handling failed).',
+      labelNames: ['resource'],
+      registers: [registry],
+    });
+    this.noAccess = new Counter({
+      name: 'fetcher_no_access_total',
+      help: 'Transfers dead-lettered because Broker refused freshly fetched tokens (401): our organisation lacks the right on the resource. Alert on any increase.',
+      labelNames: ['resource', 'right'],
+      registers: [registry],
+    });
+    this.setAside = new Counter({
+      name: 'fetcher_reconcile_set_aside_total',
+      help: 'Transfers reconciliation put aside after RECONCILE_SET_ASIDE_AFTER failed attempts (see GET /files/<id> for the reason).',
       labelNames: ['resource'],
       registers: [registry],
     });

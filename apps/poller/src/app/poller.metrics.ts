@@ -11,6 +11,8 @@ export class PollerMetrics {
   readonly pollDuration: Histogram<'resource'>;
   readonly lastSuccess: Gauge<'resource'>;
   readonly skippedOnStart: Counter<'resource'>;
+  readonly cursorMoved: Gauge<'resource'>;
+  readonly stalled: Gauge<'resource'>;
 
   constructor(registry: Registry) {
     this.recovered = new Counter({
@@ -53,6 +55,18 @@ export class PollerMetrics {
     this.skippedOnStart = new Counter({
       name: 'poller_events_skipped_initial_total',
       help: 'Events passed over when a resource started with POLL_INITIAL_CURSOR=latest (history not replayed).',
+      labelNames: ['resource'],
+      registers: [registry],
+    });
+    this.cursorMoved = new Gauge({
+      name: 'poller_cursor_moved_timestamp_seconds',
+      help: 'When the cursor of the resource last moved (or the poller started).',
+      labelNames: ['resource'],
+      registers: [registry],
+    });
+    this.stalled = new Gauge({
+      name: 'poller_stalled',
+      help: '1 while the cursor of the resource has not moved for POLL_STALL_AFTER_SECONDS, else 0. Alert on 1.',
       labelNames: ['resource'],
       registers: [registry],
     });

@@ -75,7 +75,7 @@ describe('BrokerClient against the Broker stand-in', () => {
     await expect(broker.getOverview(id)).rejects.toMatchObject({ kind: 'not-acceptable' });
   });
 
-  it('refuses to confirm before the download, then downloads, confirms, and confirms again', async () => {
+  it('refuses to confirm before the download, then downloads, confirms, and confirms again after AllConfirmedDownloaded', async () => {
     const id = newTransfer();
     await expect(broker.confirmDownload(id)).rejects.toMatchObject({
       kind: 'bad-request',
@@ -90,12 +90,17 @@ describe('BrokerClient against the Broker stand-in', () => {
     expect(platform.fileTransfer(id).recipients[US]).toBe('DownloadStarted');
 
     await broker.confirmDownload(id);
+    // We were the only recipient: the transfer is AllConfirmedDownloaded and Broker answers 400 to a second
+    // confirm (a retry, another replica). The client reads the overview and takes it as done.
     await broker.confirmDownload(id);
     expect(platform.fileTransfer(id)).toMatchObject({
       status: 'AllConfirmedDownloaded',
       recipients: { [US]: 'DownloadConfirmed' },
-      confirms: 2,
+      confirms: 1,
     });
+    expect(
+      platform.requests.filter((r) => r.path.endsWith(`${id}/confirmdownload`)).map((r) => r.status),
+    ).toEqual([400, 204, 400]);
   });
 
   it('downloads a byte range (206 + Content-Range) and reports an unsatisfiable one as 416', async () => {
@@ -182,6 +187,39 @@ describe('BrokerClient against the Broker stand-in', () => {
     });
     platform.fail({ status: 500, path: /\/download$/ });
     await expect(broker.download(id)).rejects.toMatchObject({ kind: 'server-error', retryable: true });
+  });
+
+  it('takes a 401 that a fresh token does not cure as no-access, and fetches tokens for a 401 at most once a minute', async () => {
+    const id = newTransfer();
+    let now = Date.parse('2026-11-27T10:00:00Z');
+    let fetched = 0;
+    const client = new BrokerClient(`${platform.url}/broker/api/v1`, {
+      tokens: {
+        token: async () => platform.issueAltinnToken(US, [ALTINN_SCOPES.brokerRead]),
+        invalidate: () => void fetched++,
+      },
+      now: () => now,
+    });
+    platform.revokeAccess(RESOURCE, US);
+    try {
+      await expect(client.getOverview(id)).rejects.toMatchObject({
+        kind: 'no-access',
+        status: 401,
+        retryable: false,
+        problem: { detail: expect.stringContaining('Resource Rights Registry') },
+      });
+      expect(fetched).toBe(1);
+      // Again within the minute: refused at once, no new tokens.
+      await expect(client.download(id)).rejects.toMatchObject({ kind: 'no-access' });
+      await expect(client.confirmDownload(id)).rejects.toMatchObject({ kind: 'no-access' });
+      expect(fetched).toBe(1);
+      now += 61_000;
+      await expect(client.getOverview(id)).rejects.toMatchObject({ kind: 'no-access' });
+      expect(fetched).toBe(2);
+    } finally {
+      platform.grantAccess(RESOURCE, US);
+    }
+    await expect(client.getOverview(id)).resolves.toMatchObject({ fileTransferId: id });
   });
 
   it('reads file names from Content-Disposition', () => {

@@ -27,7 +27,7 @@ export interface RecipientStatus {
   currentRecipientFileTransferStatusChanged?: string;
 }
 
-/** FileTransferOverviewExt (REFERENCE §8), the fields we use typed, the rest left out. */
+/** Broker's FileTransferOverviewExt, the fields we use typed, the rest left out. */
 export interface FileTransferOverview {
   fileTransferId: string;
   resourceId?: string;
@@ -163,7 +163,7 @@ export function contentDispositionFileName(value: string | null): string | undef
 }
 
 /**
- * Altinn Broker's file transfer API (REFERENCE §8), recipient side. JSON endpoints are called with
+ * Altinn Broker's file transfer API, recipient side. JSON endpoints are called with
  * `Accept: application/json` (Broker answers 406 to an Accept without it).
  */
 export class BrokerClient {
@@ -174,7 +174,7 @@ export class BrokerClient {
     private readonly brokerApi: string,
     options: AuthorizedHttpOptions,
   ) {
-    this.http = new AuthorizedHttp(options);
+    this.http = new AuthorizedHttp({ ...options, noAccessOn401: true });
   }
 
   private transferUrl(id: string, suffix = ''): string {
@@ -279,14 +279,26 @@ export class BrokerClient {
     };
   }
 
-  /** Confirms our download (Broker answers 204; confirming twice is fine; confirming before a download is a 400). */
+  /**
+   * Confirms our download. Broker answers 204, also to a repeated confirm while the transfer is still
+   * `Published`; confirming before a download is a 400. Once every recipient has confirmed
+   * (`AllConfirmedDownloaded`) Broker answers 400 to any further confirm, so a retry or a second replica would see
+   * a failure for work that is done: on a 400 the overview is read, and `AllConfirmedDownloaded` (which
+   * includes our confirm) counts as success.
+   */
   async confirmDownload(fileTransferId: string): Promise<void> {
     const operation = 'broker.confirmDownload';
-    const call = await this.http.call(this.transferUrl(fileTransferId, '/confirmdownload'), {
-      operation,
-      method: 'POST',
-      accept: 'application/json',
-    });
-    await readText(call, operation, this.http.timeoutMs);
+    try {
+      const call = await this.http.call(this.transferUrl(fileTransferId, '/confirmdownload'), {
+        operation,
+        method: 'POST',
+        accept: 'application/json',
+      });
+      await readText(call, operation, this.http.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof AltinnApiError) || error.kind !== 'bad-request') throw error;
+      const overview = await this.getOverview(fileTransferId).catch(() => undefined);
+      if (overview?.fileTransferStatus !== 'AllConfirmedDownloaded') throw error;
+    }
   }
 }

@@ -9,6 +9,11 @@ export type AltinnErrorKind =
   | 'bad-request'
   /** 401: no token, an expired token, or a token Altinn does not accept. */
   | 'unauthorized'
+  /**
+   * Broker's 401 that a freshly fetched token did not cure: the organisation has no right on the resource or
+   * the transfer (Resource Rights Registry). Permanent until the right is granted.
+   */
+  | 'no-access'
   /** 403: the token lacks a scope, or the party has no right on the resource. */
   | 'forbidden'
   /** 404: no such subscription / file transfer. */

@@ -75,7 +75,7 @@ export function parseSubscription(value: unknown, operation: string): Subscripti
 }
 
 /**
- * Altinn Events: generic subscriptions (REFERENCE §3) and `GET /events` polling (§5). Needs an Altinn token
+ * Altinn Events: generic subscriptions and `GET /events` polling (docs/altinn.md, section 6). Needs an Altinn token
  * with scope `altinn:events.subscribe`.
  */
 export class EventsClient {

@@ -1,6 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ALTINN_URN_PATTERN, VALIDATE_SUBSCRIPTION_TYPE } from '@broker-events/contracts';
+import {
+  ALTINN_URN_PATTERN,
+  RESOURCE_URN_PREFIX,
+  VALIDATE_SUBSCRIPTION_TYPE,
+} from '@broker-events/contracts';
 import type { FileTransferStatus, RecipientFileTransferStatus } from '../lib/broker-client';
 import type { Subscription } from '../lib/events-client';
 import type { MaskinportenStandIn } from './maskinporten-stand-in';
@@ -25,14 +29,20 @@ export interface PlatformStandInOptions {
   clock?: Clock;
   /** Verifies Maskinporten tokens at the exchange. Without it only {@link AltinnPlatformStandIn.issueAltinnToken} tokens work. */
   maskinporten?: MaskinportenStandIn;
-  /** Lifetime of exchanged Altinn tokens, seconds. Default 1800. */
+  /**
+   * Lifetime of exchanged Altinn tokens, seconds. Default: the exchanged Maskinporten token's own remaining
+   * lifetime (Maskinporten issues 120 s by default), so tokens are short-lived as they are in TT02, not 30 min.
+   * Tokens made with {@link AltinnPlatformStandIn.issueAltinnToken} default to 1800.
+   */
   altinnTokenLifetimeSeconds?: number;
   /** Wrap the exchanged token in quotes, as Altinn sometimes does. Default true. */
   quoteExchangedTokens?: boolean;
   /**
-   * The validation handshake: `post` POSTs `platform.events.validatesubscription` to the endpoint (mapped by
-   * `deliverTo`, since tests cannot listen on a public https URL), `auto` marks it validated without a call,
-   * `never` leaves it unvalidated. Default `auto`.
+   * The validation handshake: `post` (default, as Altinn does) POSTs `platform.events.validatesubscription` to
+   * the endpoint, mapped by `deliverTo` since tests cannot listen on a public https URL. The stand-in only ever
+   * calls loopback addresses: an endpoint that maps to anything else is recorded as a failed attempt, so the
+   * subscription stays unvalidated, as it would when Altinn cannot reach it. `auto` marks it validated without
+   * a call (a shortcut for tests that are not about the handshake), `never` leaves it unvalidated.
    */
   handshake?: 'post' | 'auto' | 'never';
   deliverTo?: (endPoint: string) => string;
@@ -40,9 +50,16 @@ export interface PlatformStandInOptions {
   handshakeRetryDelaysMs?: number[];
   /**
    * What GET /events puts in `next`: `self` (default, this server's URL), `none` (leave it out, as the code does on
-   * an empty page and the docs say it never does), or another base URL (Altinn behind a proxy, say).
+   * an empty page and the docs say it never does), or another base URL (Altinn behind a proxy, say). Written as
+   * Altinn's EventsController writes it: `{base}{path}?after=<last id>` followed by every other query parameter
+   * as received, values not re-encoded.
    */
   nextHeader?: 'self' | 'none' | string;
+  /**
+   * Which events a caller may read from GET /events (Altinn's XACML check for action `subscribe`). Default: the
+   * events whose subject is the caller's own organisation, on resources it has not lost access to.
+   */
+  mayRead?: (organisationNumber: string, event: Record<string, unknown>) => boolean;
 }
 
 interface StoredEvent {
@@ -70,6 +87,8 @@ export interface FileTransferSpec {
   checksum?: string | null;
   status?: FileTransferStatus;
   created?: Date;
+  /** When the transfer reached `status` (what Broker's list orders by). Default: `created`. */
+  statusChanged?: Date;
   /** Serve these bytes instead of `content` (a corrupted download). */
   servedContent?: Buffer;
   /** Send this many bytes, then stall until the client gives up. */
@@ -83,6 +102,7 @@ interface StoredTransfer {
   spec: FileTransferSpec;
   status: FileTransferStatus;
   created: Date;
+  statusChanged: Date;
   recipientStatus: Map<string, RecipientFileTransferStatus>;
   downloads: number;
   confirms: number;
@@ -103,10 +123,28 @@ interface Caller {
   consumer: string;
 }
 
+/** Broker's answer when the caller has no right on the resource or the transfer (BR `Errors.NoAccessToResource`). */
+export const BROKER_NO_ACCESS_DETAIL =
+  'You must use a bearer token that represents a system user with access to the resource in the Resource Rights Registry';
+
+function bareResourceId(resource: string): string {
+  return resource.startsWith(RESOURCE_URN_PREFIX) ? resource.slice(RESOURCE_URN_PREFIX.length) : resource;
+}
+
+function isLoopback(target: string): boolean {
+  try {
+    const host = new URL(target).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The Altinn platform: the token exchange (`/authentication/api/v1/exchange/maskinporten`), Altinn Events
  * (`/events/api/v1/subscriptions`, `/events/api/v1/events`) and Altinn Broker (`/broker/api/v1/filetransfer`),
- * following REFERENCE.md §2, §3, §4.1, §5 and §8, failures included.
+ * behaving as the real services do where it matters to a client (docs/altinn.md lists the behaviours), failures
+ * included.
  */
 export class AltinnPlatformStandIn extends StandInServer {
   readonly secret = randomBytes(32).toString('hex');
@@ -117,6 +155,8 @@ export class AltinnPlatformStandIn extends StandInServer {
   private seq = 0;
   private readonly transfers = new Map<string, StoredTransfer>();
   private readonly pendingHandshakes = new Map<number, Promise<void>>();
+  /** `<orgnr>|<resourceId>` pairs without a right in the Resource Rights Registry. */
+  private readonly revoked = new Set<string>();
   /** Every handshake attempt. */
   readonly handshakes: HandshakeRecord[] = [];
   /** Tokens exchanged so far. */
@@ -168,6 +208,40 @@ export class AltinnPlatformStandIn extends StandInServer {
     return this.events.length;
   }
 
+  /**
+   * Takes away `organisationNumber`'s right on a Broker resource (Resource Rights Registry): Broker then answers
+   * 401 to every call about it, and GET /events leaves its events out.
+   */
+  revokeAccess(resourceId: string, organisationNumber: string): void {
+    this.revoked.add(`${organisationNumber}|${bareResourceId(resourceId)}`);
+  }
+
+  grantAccess(resourceId: string, organisationNumber: string): void {
+    this.revoked.delete(`${organisationNumber}|${bareResourceId(resourceId)}`);
+  }
+
+  private hasAccess(organisationNumber: string, resourceId: string): boolean {
+    return !this.revoked.has(`${organisationNumber}|${bareResourceId(resourceId)}`);
+  }
+
+  /** A subscription made directly (one left behind by an earlier deployment, say); validated unless told. */
+  addSubscription(
+    organisationNumber: string,
+    fields: Omit<Subscription, 'id' | 'validated'> & { validated?: boolean },
+  ): Subscription {
+    const consumer = `/organisation/${organisationNumber}`;
+    const sub: StoredSubscription = {
+      ...fields,
+      id: this.nextSubscriptionId++,
+      validated: fields.validated ?? true,
+      consumer,
+      createdBy: consumer,
+      created: new Date(this.now()).toISOString(),
+    };
+    this.subscriptions.set(sub.id, sub);
+    return { ...sub };
+  }
+
   listSubscriptions(): Subscription[] {
     return [...this.subscriptions.values()].map((s) => ({ ...s }));
   }
@@ -179,11 +253,13 @@ export class AltinnPlatformStandIn extends StandInServer {
 
   addFileTransfer(spec: FileTransferSpec): string {
     const id = spec.fileTransferId ?? randomUUID();
+    const created = spec.created ?? new Date(this.now());
     this.transfers.set(id, {
       id,
       spec,
       status: spec.status ?? 'Published',
-      created: spec.created ?? new Date(this.now()),
+      created,
+      statusChanged: spec.statusChanged ?? created,
       recipientStatus: new Map(spec.recipients.map((r) => [r, 'Initialized' as const])),
       downloads: 0,
       confirms: 0,
@@ -235,7 +311,7 @@ export class AltinnPlatformStandIn extends StandInServer {
     return { organisationNumber: orgnr, scopes, consumer: `/organisation/${orgnr}` };
   }
 
-  // ---- §2 token exchange ----
+  // ---- token exchange ----
 
   private exchange(req: IncomingMessage, res: ServerResponse): void {
     const token = bearer(req);
@@ -251,14 +327,20 @@ export class AltinnPlatformStandIn extends StandInServer {
       return;
     }
     const scopes = typeof claims['scope'] === 'string' ? claims['scope'].split(' ') : [];
-    const altinn = this.issueAltinnToken(id.replace(/^0192:/, ''), scopes);
+    const exp = typeof claims['exp'] === 'number' ? claims['exp'] : 0;
+    const remaining = Math.max(1, exp - Math.floor(this.now() / 1000));
+    const altinn = this.issueAltinnToken(
+      id.replace(/^0192:/, ''),
+      scopes,
+      this.options.altinnTokenLifetimeSeconds ?? remaining,
+    );
     this.exchanged++;
     const body = this.options.quoteExchangedTokens === false ? altinn : `"${altinn}"`;
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(body);
   }
 
-  // ---- §3 subscriptions, §5 GET /events ----
+  // ---- Events: subscriptions, GET /events ----
 
   private async eventsApi(
     req: IncomingMessage,
@@ -378,7 +460,7 @@ export class AltinnPlatformStandIn extends StandInServer {
   }
 
   private startHandshake(sub: StoredSubscription): void {
-    const mode = this.options.handshake ?? 'auto';
+    const mode = this.options.handshake ?? 'post';
     if (mode === 'never') return;
     if (mode === 'auto') {
       const done = new Promise<void>((resolve) =>
@@ -397,6 +479,12 @@ export class AltinnPlatformStandIn extends StandInServer {
         if (!this.subscriptions.has(sub.id)) return;
         const record: HandshakeRecord = { subscriptionId: sub.id, url: target };
         this.handshakes.push(record);
+        if (!isLoopback(target)) {
+          // Tests never reach beyond loopback: to the subscriber this looks like Altinn failing to reach it.
+          record.error = `not called: ${target} is not a loopback address (map it with deliverTo)`;
+          if (attempt < delays.length) await this.sleep(delays[attempt]);
+          continue;
+        }
         try {
           const r = await fetch(target, {
             method: 'POST',
@@ -453,7 +541,14 @@ export class AltinnPlatformStandIn extends StandInServer {
       .map((t) => new RegExp(`^${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`));
     const start = this.events.find((e) => e.event['id'] === after)?.seq ?? 0;
     const cutoff = this.now() - EVENTS_CONSISTENCY_WINDOW_MS;
-    const page = this.events
+    // As EV's EventsService.GetEvents: the query takes `size` rows, *then* authorization drops the ones the
+    // caller may not read, so a page of only others' events comes back empty although readable ones follow.
+    const mayRead =
+      this.options.mayRead ??
+      ((orgnr: string, event: Record<string, unknown>) =>
+        event['subject'] === `urn:altinn:organization:identifier-no:${orgnr}` &&
+        this.hasAccess(orgnr, String(event['resource'] ?? '')));
+    const rows = this.events
       .filter(
         (e) =>
           e.seq > start &&
@@ -463,19 +558,21 @@ export class AltinnPlatformStandIn extends StandInServer {
           (types.length === 0 || types.some((t) => t.test(String(e.event['type'])))),
       )
       .slice(0, size);
+    const page = rows.filter((e) => mayRead(caller.organisationNumber, e.event));
     const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
     const nextMode = this.options.nextHeader ?? 'self';
     if (page.length > 0 && nextMode !== 'none') {
-      const next = new URLSearchParams(q);
-      next.set('after', String(page[page.length - 1].event['id']));
-      headers['next'] = `${nextMode === 'self' ? this.url : nextMode}${url.pathname}?${next.toString()}`;
+      // EV's SetNextLink: base + path + `?after=<last id>`, then the other parameters as received, unencoded.
+      const rest = [...q.entries()].filter(([k]) => k !== 'after').map(([k, v]) => `&${k}=${v}`);
+      headers['next'] =
+        `${nextMode === 'self' ? this.url : nextMode}${url.pathname}?after=${String(page[page.length - 1].event['id'])}${rest.join('')}`;
     }
     const body = JSON.stringify(page.map((e) => e.event));
     res.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
     res.end(body);
   }
 
-  // ---- §8 Broker ----
+  // ---- Broker ----
 
   /** Broker's AcceptHeaderValidationMiddleware on [Produces("application/json")] endpoints. */
   private acceptsJson(req: IncomingMessage, res: ServerResponse): boolean {
@@ -510,26 +607,33 @@ export class AltinnPlatformStandIn extends StandInServer {
       return problem(res, 403, 'Forbidden', 'The token lacks the required scope.');
     }
     const transfer = this.transfers.get(id);
+    if (!transfer) return problem(res, 404, 'Not Found', 'The requested file transfer was not found.');
     const party =
-      transfer &&
-      (transfer.spec.sender === caller.organisationNumber ||
-        transfer.recipientStatus.has(caller.organisationNumber));
-    if (!transfer || !party)
-      return problem(res, 404, 'Not Found', 'The requested file transfer was not found.');
+      transfer.spec.sender === caller.organisationNumber ||
+      transfer.recipientStatus.has(caller.organisationNumber);
+    // Broker answers 401, not 403/404, when the caller is no party or has no right on the resource.
+    if (!party || !this.hasAccess(caller.organisationNumber, transfer.spec.resourceId))
+      return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
     if (action === undefined && method === 'GET') return json(res, 200, this.overview(transfer));
     const isRecipient = transfer.recipientStatus.has(caller.organisationNumber);
     if (action === '/download' && method === 'GET')
       return this.download(req, res, transfer, caller, isRecipient);
     if (action === '/confirmdownload' && method === 'POST') {
-      if (!isRecipient) return problem(res, 403, 'Forbidden', 'Only a recipient can confirm.');
+      if (!isRecipient) return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
       const current = transfer.recipientStatus.get(caller.organisationNumber);
       if (current === 'Initialized') {
         return problem(res, 400, 'Bad Request', 'Cannot confirm before the files have been downloaded');
       }
+      // Once every recipient confirmed, a further confirm (a second replica, a retry) is refused.
+      if (transfer.status === 'AllConfirmedDownloaded') {
+        return problem(res, 400, 'Bad Request', 'The file transfer has already been confirmed downloaded');
+      }
       transfer.confirms++;
       transfer.recipientStatus.set(caller.organisationNumber, 'DownloadConfirmed');
-      if ([...transfer.recipientStatus.values()].every((s) => s === 'DownloadConfirmed'))
+      if ([...transfer.recipientStatus.values()].every((s) => s === 'DownloadConfirmed')) {
         transfer.status = 'AllConfirmedDownloaded';
+        transfer.statusChanged = new Date(this.now());
+      }
       res.writeHead(204);
       res.end();
       return;
@@ -552,7 +656,7 @@ export class AltinnPlatformStandIn extends StandInServer {
       fileTransferSize: t.spec.content.length,
       fileTransferStatus: t.status,
       fileTransferStatusText: `The file transfer is ${t.status}`,
-      fileTransferStatusChanged: t.created.toISOString(),
+      fileTransferStatusChanged: t.statusChanged.toISOString(),
       created: t.created.toISOString(),
       expirationTime: new Date(t.created.getTime() + 30 * 86_400_000).toISOString(),
       sender: `0192:${t.spec.sender}`,
@@ -574,7 +678,7 @@ export class AltinnPlatformStandIn extends StandInServer {
     caller: Caller,
     isRecipient: boolean,
   ): void {
-    if (!isRecipient) return problem(res, 403, 'Forbidden', 'Only a recipient can download.');
+    if (!isRecipient) return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
     if (t.status !== 'Published' && t.status !== 'AllConfirmedDownloaded') {
       return problem(
         res,
@@ -634,6 +738,8 @@ export class AltinnPlatformStandIn extends StandInServer {
     const q = url.searchParams;
     const resourceId = q.get('resourceId');
     if (!resourceId) return problem(res, 400, 'Bad Request', 'resourceId is required.');
+    if (!this.hasAccess(caller.organisationNumber, resourceId))
+      return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
     const status = q.get('status');
     const recipientStatus = q.get('recipientStatus');
     const role = q.get('role');
@@ -652,14 +758,16 @@ export class AltinnPlatformStandIn extends StandInServer {
       })
       .filter((t) => status === null || t.status === status)
       .filter((t) => recipientStatus === null || t.recipientStatus.get(me) === recipientStatus)
-      .filter(
-        (t) =>
-          (from === undefined || t.created.getTime() >= from) &&
-          (to === undefined || t.created.getTime() <= to),
-      )
-      .sort((a, b) =>
-        ascending ? a.created.getTime() - b.created.getTime() : b.created.getTime() - a.created.getTime(),
-      )
+      // With `status`, Broker filters and orders by when the transfer reached that status, not by creation.
+      .filter((t) => {
+        const at = (status === null ? t.created : t.statusChanged).getTime();
+        return (from === undefined || at >= from) && (to === undefined || at <= to);
+      })
+      .sort((a, b) => {
+        const ta = (status === null ? a.created : a.statusChanged).getTime();
+        const tb = (status === null ? b.created : b.statusChanged).getTime();
+        return ascending ? ta - tb : tb - ta;
+      })
       .slice(0, 100)
       .map((t) => t.id);
     json(res, 200, ids);

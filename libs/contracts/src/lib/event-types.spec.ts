@@ -21,7 +21,7 @@ describe('EVENT_CATALOG', () => {
     expect(Object.values(BrokerEventType)).toHaveLength(9);
   });
 
-  // REFERENCE §7.1: who gets a copy of each type.
+  // Who gets a copy of each type, as Broker emits them.
   it.each([
     [BrokerEventType.FileTransferInitialized, 'sender'],
     [BrokerEventType.UploadProcessing, 'sender'],

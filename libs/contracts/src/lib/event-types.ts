@@ -1,6 +1,6 @@
 /**
- * The catalog of event types this project receives: every Altinn Broker type (REFERENCE §7.1), the retired
- * `filedeleted`, and the Altinn Events subscription-validation handshake (REFERENCE §4.1).
+ * The catalog of event types this project receives: every Altinn Broker type (libs/contracts/README.md), the retired
+ * `filedeleted`, and the Altinn Events subscription-validation handshake.
  */
 
 /** Every Broker event type string, exactly as the Broker emits it today (all lowercase). */

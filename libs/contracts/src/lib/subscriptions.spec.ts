@@ -28,7 +28,7 @@ function problemsOf(fn: () => unknown): Violation[] {
 const pathsOf = (fn: () => unknown) => problemsOf(fn).map((p) => p.path);
 
 describe('ALTINN_ENVIRONMENTS', () => {
-  it('has the TT02 and production endpoints and push source addresses (REFERENCE §1)', () => {
+  it('has the TT02 and production endpoints and push source addresses', () => {
     expect(ALTINN_ENVIRONMENTS.tt02).toMatchObject({
       platformBaseUrl: 'https://platform.tt02.altinn.no',
       eventsApi: 'https://platform.tt02.altinn.no/events/api/v1',

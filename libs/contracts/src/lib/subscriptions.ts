@@ -1,6 +1,6 @@
 /**
  * Builders for Altinn Events subscription requests (POST {eventsApi}/subscriptions), with the rules Altinn
- * Events applies today (REFERENCE §3) checked up front, so a bad subscription fails at our start-up with every
+ * Events applies today checked up front, so a bad subscription fails at our start-up with every
  * problem listed instead of as a 400, or worse, as a subscription that silently never matches.
  */
 import { BROKER_TYPE_PREFIX, BrokerEventType, eventTypeInfo, isBrokerEventType } from './event-types';
@@ -41,7 +41,7 @@ export const ALTINN_ENVIRONMENTS = {
     eventsApi: 'https://platform.altinn.no/events/api/v1',
     subscriptionsUrl: 'https://platform.altinn.no/events/api/v1/subscriptions',
     brokerApi: 'https://platform.altinn.no/broker/api/v1',
-    /** UNCONFIRMED upstream (REFERENCE §7.2); presumed by analogy with TT02. */
+    /** Not confirmed by Altinn's code (the value comes from a deployment secret); presumed by analogy with TT02. */
     brokerEventSource: 'https://platform.altinn.no/broker/api/v1/filetransfer',
     tokenExchangeUrl: 'https://platform.altinn.no/authentication/api/v1/exchange/maskinporten',
     maskinportenUrl: 'https://maskinporten.no',
@@ -52,7 +52,7 @@ export const ALTINN_ENVIRONMENTS = {
 export type AltinnEnvironmentName = keyof typeof ALTINN_ENVIRONMENTS;
 export type AltinnEnvironment = (typeof ALTINN_ENVIRONMENTS)[AltinnEnvironmentName];
 
-/** Maskinporten scopes this project uses (REFERENCE §2). */
+/** Maskinporten scopes this project uses (docs/altinn.md, section 1). */
 export const ALTINN_SCOPES = {
   /** Create/list/delete generic subscriptions; GET /events. */
   eventsSubscribe: 'altinn:events.subscribe',

@@ -9,6 +9,47 @@ export interface SubscriptionPlan {
   keep: { request: SubscriptionRequest; subscription: Subscription }[];
   /** Present at Altinn but not in the file: left alone (ensure never deletes). */
   unmanaged: Subscription[];
+  /**
+   * Of `unmanaged`: pushing to our gateway (an endpoint of the file, but for the last path segment) with a
+   * token the gateway no longer accepts. Altinn gets 401 for every push and retries each event ~12 times.
+   */
+  orphans: Subscription[];
+}
+
+/** `origin + path without its last segment` of a webhook URL: where our gateway takes its tokens. */
+function gatewayBase(endPoint: string): { base: string; token: string } | undefined {
+  try {
+    const url = new URL(endPoint);
+    const segments = url.pathname.split('/').filter(Boolean);
+    if (segments.length === 0) return undefined;
+    return { base: `${url.origin}/${segments.slice(0, -1).join('/')}`, token: segments[segments.length - 1] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Subscriptions that point at one of our gateways (same origin and path as an endpoint of the file) with a
+ * path token that is neither in the file's endpoints nor in `acceptedTokens` (the gateway's WEBHOOK_TOKENS,
+ * when given): what a token rotation leaves behind.
+ */
+export function findOrphans(
+  wanted: readonly SubscriptionRequest[],
+  existing: readonly Subscription[],
+  acceptedTokens: readonly string[] = [],
+): Subscription[] {
+  const bases = new Set<string>();
+  const accepted = new Set(acceptedTokens);
+  for (const r of wanted) {
+    const g = gatewayBase(r.endPoint);
+    if (!g) continue;
+    bases.add(g.base);
+    accepted.add(g.token);
+  }
+  return existing.filter((s) => {
+    const g = gatewayBase(s.endPoint);
+    return g !== undefined && bases.has(g.base) && !accepted.has(g.token);
+  });
 }
 
 export function subscriptionKey(s: Subscription): string {
@@ -30,11 +71,12 @@ export function subscriptionKey(s: Subscription): string {
 export function planSubscriptions(
   wanted: readonly SubscriptionRequest[],
   existing: readonly Subscription[],
+  acceptedTokens: readonly string[] = [],
 ): SubscriptionPlan {
   const byKey = new Map<string, Subscription>();
   for (const s of [...existing].sort((a, b) => a.id - b.id))
     if (!byKey.has(subscriptionKey(s))) byKey.set(subscriptionKey(s), s);
-  const plan: SubscriptionPlan = { create: [], keep: [], unmanaged: [] };
+  const plan: SubscriptionPlan = { create: [], keep: [], unmanaged: [], orphans: [] };
   const used = new Set<number>();
   for (const request of wanted) {
     const found = byKey.get(requestKey({ ...request, includeSubunits: request.includeSubunits ?? false }));
@@ -46,6 +88,7 @@ export function planSubscriptions(
     }
   }
   plan.unmanaged = existing.filter((s) => !used.has(s.id));
+  plan.orphans = findOrphans(wanted, plan.unmanaged, acceptedTokens);
   return plan;
 }
 

@@ -180,6 +180,87 @@ describe('subscriptions CLI against the Events stand-in', () => {
     expect(s.platform.listSubscriptions()).toHaveLength(2);
   });
 
+  it('finds the subscriptions a token rotation orphaned, shows them in plan, and removes them on request', async () => {
+    expect((await cli('ensure')).code).toBe(EXIT.ok);
+    const OLD = 'retired-webhook-token-fedcba9876543210';
+    const orphan = s.platform.addSubscription('312000008', {
+      endPoint: `https://gateway.example.no/altinn/events/${OLD}`,
+      resourceFilter: 'urn:altinn:resource:altinn-broker-test-resource-1',
+      subjectFilter: 'urn:altinn:organization:identifier-no:312000008',
+      typeFilter: 'no.altinn.broker.published',
+    });
+    const foreign = s.platform.addSubscription('312000008', {
+      endPoint: `https://other-system.example.no/hook/${OLD}`,
+      resourceFilter: 'urn:altinn:resource:altinn-broker-test-resource-1',
+    });
+
+    const plan = await cli('plan', '--strict');
+    expect(plan.out).toContain(`! orphan #${orphan.id}`);
+    expect(plan.out).toContain('orphaned by a token rotation');
+    expect(plan.err).toContain(
+      `subscription #${orphan.id} points at our gateway with a token it no longer accepts`,
+    );
+    expect(plan.out + plan.err).not.toContain(OLD);
+    expect(plan.code).toBe(EXIT.warnings);
+
+    // Still accepted by the gateway during a rotation (WEBHOOK_TOKENS lists it): not an orphan.
+    const during = await runSubscriptionsCli(['plan'], {
+      env: { ...s.env, WEBHOOK_TOKEN: SECRET, WEBHOOK_TOKENS: `${SECRET},${OLD}`, SUBSCRIPTIONS_FILE: file },
+      out: () => undefined,
+      err: () => undefined,
+    });
+    expect(during).toBe(EXIT.ok);
+
+    // delete --not-in-file includes it (it used to skip it: another endpoint than the file's).
+    expect((await cli('delete', '--not-in-file')).out).toContain(`would delete #${orphan.id}`);
+    const removed = await cli('delete', '--orphans', '--yes');
+    expect(removed.out).toContain(`deleted #${orphan.id}`);
+    const left = s.platform.listSubscriptions().map((x) => x.id);
+    expect(left).not.toContain(orphan.id);
+    expect(left).toContain(foreign.id);
+    expect(left).toHaveLength(3);
+  });
+
+  it('doctor checks tokens, subscriptions, the handshake from outside and the poller, and says how to fix each', async () => {
+    const via = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    let stalled = 0;
+    const poller = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(
+        `poller_stalled{resource="urn:altinn:resource:altinn-broker-test-resource-1",service="poller"} ${stalled}\n`,
+      );
+    });
+    await new Promise<void>((r) => poller.listen(0, '127.0.0.1', r));
+    const pollerUrl = `http://127.0.0.1:${(poller.address() as AddressInfo).port}`;
+    try {
+      const before = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(before.code).toBe(EXIT.error);
+      expect(before.out).toMatch(/ok +tokens/);
+      expect(before.out).toMatch(/FAIL +subscription +missing: .*no.altinn.broker.published/);
+      expect(before.out).toContain('fix: run: npm run subscriptions -- ensure --wait 300');
+
+      await cli('ensure', '--wait', '5');
+      const healthy = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(healthy.out).toContain('All checks passed.');
+      expect(healthy.code).toBe(EXIT.ok);
+      expect(healthy.out).toMatch(
+        /ok +handshake +https:\/\/gateway\.example\.no\/altinn\/events\/\*\*\* answered 200/,
+      );
+
+      handshakeStatus = 401;
+      stalled = 1;
+      const broken = await cli('doctor', '--via', via, '--poller-url', pollerUrl);
+      expect(broken.code).toBe(EXIT.error);
+      expect(broken.out).toContain('answered 401 to the validation handshake');
+      expect(broken.out).toContain("compare the file's endpoint with the gateway's WEBHOOK_TOKENS");
+      expect(broken.out).toMatch(
+        /FAIL +poller +the cursor of urn:altinn:resource:altinn-broker-test-resource-1 has not moved/,
+      );
+    } finally {
+      await new Promise<void>((r) => poller.close(() => r()));
+    }
+  });
+
   it('fails clearly: bad usage (2), a refused token (1), a 5xx (1), an environment mismatch (1)', async () => {
     expect((await cli('frobnicate')).code).toBe(EXIT.usage);
     expect((await cli('delete')).code).toBe(EXIT.usage);

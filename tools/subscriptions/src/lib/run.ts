@@ -3,6 +3,7 @@ import { ALTINN_SCOPES, type SubscriptionRequest } from '@broker-events/contract
 import { ConfigError, loadConfig } from '@broker-events/config';
 import {
   AltinnApiError,
+  type AltinnClient,
   type EventsClient,
   type FetchLike,
   type Subscription,
@@ -10,6 +11,7 @@ import {
   altinnConfigSchema,
   createAltinnClient,
 } from '@broker-events/altinn-client';
+import { runDoctor } from './doctor';
 import { planSubscriptions, subscriptionKey, unvalidatedTooLong } from './plan';
 import {
   SpecFileError,
@@ -27,10 +29,15 @@ Commands:
   plan                 Show what ensure would create (nothing is changed).
   ensure               Create the subscriptions the file asks for that do not exist (one per type). Idempotent;
                        never deletes. Re-sends the validation handshake for unvalidated ones.
+  doctor               Check in one go: tokens can be fetched, every subscription of the file exists and is
+                       validated (no orphans), the gateway answers the handshake from outside, and (with
+                       --poller-url) the poller's cursors move. Prints what is wrong and how to fix it; exit 1.
   list                 List our subscriptions with their validated state (and whether the file has them).
   delete <id>...       Delete subscriptions by id (dry run unless --yes).
-  delete --not-in-file Delete subscriptions to the file's endpoints that the file does not ask for (dry run
-                       unless --yes); subscriptions to other endpoints are left alone.
+  delete --not-in-file Delete subscriptions to the file's endpoints that the file does not ask for, orphans
+                       included (dry run unless --yes); subscriptions to other endpoints are left alone.
+  delete --orphans     Delete only the orphans: subscriptions to our gateway with a token it no longer accepts
+                       (left behind by a token rotation; Altinn gets 401 for every push). Dry run unless --yes.
 
 Options:
   --file <path>            The subscriptions file (default: $SUBSCRIPTIONS_FILE or subscriptions.yaml).
@@ -40,6 +47,11 @@ Options:
   --wait <seconds>         ensure only: wait until every subscription is validated; exit 3 if one is not by then.
   --json                   Machine-readable output.
   --yes                    Really delete.
+  --via <url>              doctor: send the handshake probe to this origin instead of the endpoint's own.
+  --poller-url <url>       doctor: the poller's base URL (its /metrics).
+
+An orphan is a subscription whose endpoint is one of the file's but for the last path segment (the webhook
+token), when that token is neither the file's nor in $WEBHOOK_TOKENS (the gateway's accepted tokens, if set).
 
 Authentication comes from the environment (see docs/altinn.md): MASKINPORTEN_CLIENT_ID + MASKINPORTEN_KEY_ID +
 MASKINPORTEN_PRIVATE_KEY(_FILE), or MASKINPORTEN_TOKEN, or ALTINN_TOKEN; the Maskinporten client needs the scope
@@ -112,6 +124,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
         'not-in-file': { type: 'boolean', default: false },
+        orphans: { type: 'boolean', default: false },
+        via: { type: 'string' },
+        'poller-url': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -124,7 +139,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     io.out(USAGE);
     return command === undefined && !values.help ? EXIT.usage : EXIT.ok;
   }
-  if (!['plan', 'ensure', 'list', 'delete'].includes(command))
+  if (!['plan', 'ensure', 'list', 'delete', 'doctor'].includes(command))
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   if (command !== 'delete' && rest.length > 0) throw new UsageError(`${command} takes no arguments`);
   const waitArg = values.wait;
@@ -139,17 +154,43 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const needsFile =
     command === 'plan' ||
     command === 'ensure' ||
-    (command === 'delete' && values['not-in-file']) ||
+    command === 'doctor' ||
+    (command === 'delete' && (values['not-in-file'] || values.orphans)) ||
     values.file !== undefined;
   const file = needsFile ? readSubscriptionsFile(fileName, io.env) : undefined;
-  const events = client(io, file);
+  const altinn = client(io, file);
+  const events = altinn.events;
   const now = io.now ?? (() => new Date());
   const grace = graceArg !== undefined ? Number(graceArg) : (file?.validationGraceMinutes ?? 10);
   const json = values.json;
   const print = (value: unknown): void => io.out(JSON.stringify(value, null, 2));
 
+  if (command === 'doctor') {
+    const checks = await runDoctor(altinn, file as SubscriptionsFile, {
+      via: values.via,
+      pollerUrl: values['poller-url'],
+      acceptedTokens: acceptedTokens(io),
+      fetch: io.fetch,
+    });
+    if (json) print({ checks });
+    else
+      for (const c of checks)
+        io.out(
+          `${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(12)} ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`,
+        );
+    const failed = checks.filter((c) => !c.ok).length;
+    if (!json) io.out(failed === 0 ? 'All checks passed.' : `${failed} check(s) failed.`);
+    return failed === 0 ? EXIT.ok : EXIT.error;
+  }
+
   if (command === 'delete') {
-    return remove(events, io, rest, file, { yes: values.yes, notInFile: values['not-in-file'], json });
+    return remove(events, io, rest, file, {
+      yes: values.yes,
+      notInFile: values['not-in-file'],
+      orphans: values.orphans,
+      json,
+      acceptedTokens: acceptedTokens(io),
+    });
   }
 
   const existing = await events.listSubscriptions();
@@ -174,13 +215,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     return report(warnings, grace, io, values.strict);
   }
 
-  const plan = planSubscriptions(file?.requests ?? [], existing);
+  const plan = planSubscriptions(file?.requests ?? [], existing, acceptedTokens(io));
   if (command === 'plan') {
+    const orphanIds = new Set(plan.orphans.map((o) => o.id));
     if (json) {
       print({
         create: plan.create.map((r) => ({ ...r, endPoint: redactEndpoint(r.endPoint) })),
         keep: plan.keep.map((k) => publicView(k.subscription)),
         unmanaged: plan.unmanaged.map((s) => publicView(s)),
+        orphans: plan.orphans.map((s) => publicView(s)),
       });
     } else {
       for (const r of plan.create) io.out(`+ create      ${describe(r)}`);
@@ -188,13 +231,22 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         io.out(
           `= keep #${k.subscription.id}  ${describe(k.subscription)}${k.subscription.validated ? '' : '  (not validated: ensure re-sends the handshake)'}`,
         );
-      for (const s of plan.unmanaged)
+      for (const s of plan.orphans)
+        io.out(
+          `! orphan #${s.id}  ${describe(s)}  (our gateway, but a token it no longer accepts: Altinn gets 401 for every push and retries each event ~12 times; remove with delete --orphans --yes)`,
+        );
+      for (const s of plan.unmanaged.filter((u) => !orphanIds.has(u.id)))
         io.out(`? not in file #${s.id}  ${describe(s)}  (left alone; remove with delete)`);
       io.out(
-        `Plan: ${plan.create.length} to create, ${plan.keep.length} in place, ${plan.unmanaged.length} not in the file.`,
+        `Plan: ${plan.create.length} to create, ${plan.keep.length} in place, ${plan.unmanaged.length} not in the file` +
+          `${plan.orphans.length > 0 ? `, ${plan.orphans.length} of them orphaned by a token rotation` : ''}.`,
       );
     }
-    return report(
+    for (const s of plan.orphans)
+      io.err(
+        `WARNING: subscription #${s.id} points at our gateway with a token it no longer accepts (a token rotation left it behind); delete it with: delete --orphans --yes`,
+      );
+    const code = report(
       unvalidatedTooLong(
         plan.keep.map((k) => k.subscription),
         grace,
@@ -204,6 +256,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io,
       values.strict,
     );
+    return values.strict && plan.orphans.length > 0 ? EXIT.warnings : code;
   }
 
   // ensure
@@ -215,7 +268,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     if (subscription.validated) {
       results.push({ action: 'kept', subscription });
     } else {
-      // An identical POST returns the same subscription and makes Altinn send the handshake again (REFERENCE §4.1).
+      // An identical POST returns the same subscription and makes Altinn send the handshake again.
       results.push({
         action: 'revalidated',
         subscription: await events.createSubscription(request as SubscriptionRequest),
@@ -273,7 +326,15 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   );
 }
 
-function client(io: CliIo, file: SubscriptionsFile | undefined): EventsClient {
+/** The gateway's accepted webhook tokens, when WEBHOOK_TOKENS is in the environment (comma-separated). */
+function acceptedTokens(io: CliIo): string[] {
+  return (io.env['WEBHOOK_TOKENS'] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function client(io: CliIo, file: SubscriptionsFile | undefined): AltinnClient {
   const explicit = io.env['ALTINN_ENVIRONMENT'];
   if (file && explicit !== undefined && explicit !== '' && explicit !== file.environment) {
     throw new ConfigError('subscriptions', [
@@ -284,7 +345,7 @@ function client(io: CliIo, file: SubscriptionsFile | undefined): EventsClient {
   const cfg = loadConfig('subscriptions', altinnConfigSchema, env);
   const problems = altinnConfigProblems(cfg);
   if (problems.length > 0) throw new ConfigError('subscriptions', problems);
-  return createAltinnClient(cfg, { defaultScopes: [ALTINN_SCOPES.eventsSubscribe], fetch: io.fetch }).events;
+  return createAltinnClient(cfg, { defaultScopes: [ALTINN_SCOPES.eventsSubscribe], fetch: io.fetch });
 }
 
 function report(
@@ -311,18 +372,21 @@ async function remove(
   io: CliIo,
   ids: string[],
   file: SubscriptionsFile | undefined,
-  opts: { yes: boolean; notInFile: boolean; json: boolean },
+  opts: { yes: boolean; notInFile: boolean; orphans: boolean; json: boolean; acceptedTokens: string[] },
 ): Promise<number> {
   let targets: number[];
-  if (opts.notInFile) {
-    if (ids.length > 0) throw new UsageError('give either ids or --not-in-file, not both');
+  if (opts.notInFile || opts.orphans) {
+    if (ids.length > 0) throw new UsageError('give either ids or --not-in-file/--orphans, not both');
     const existing = await events.listSubscriptions();
-    // Only subscriptions pushing to an endpoint this file manages: the organisation may hold others (another
-    // system, another environment's gateway) that are none of this file's business.
+    // Only subscriptions pushing to an endpoint this file manages (or to our gateway with a retired token): the
+    // organisation may hold others (another system, another environment's gateway) that are none of its business.
     const endpoints = new Set((file?.requests ?? []).map((r) => r.endPoint));
-    const unmanaged = planSubscriptions(file?.requests ?? [], existing).unmanaged;
-    targets = unmanaged.filter((s) => endpoints.has(s.endPoint)).map((s) => s.id);
-    const foreign = unmanaged.length - targets.length;
+    const plan = planSubscriptions(file?.requests ?? [], existing, opts.acceptedTokens);
+    const orphans = new Set(plan.orphans.map((s) => s.id));
+    targets = plan.unmanaged
+      .filter((s) => orphans.has(s.id) || (opts.notInFile && endpoints.has(s.endPoint)))
+      .map((s) => s.id);
+    const foreign = plan.unmanaged.length - targets.length;
     if (foreign > 0) io.out(`Leaving ${foreign} subscription(s) to other endpoints alone.`);
   } else {
     if (ids.length === 0) throw new UsageError('delete needs subscription ids (or --not-in-file)');

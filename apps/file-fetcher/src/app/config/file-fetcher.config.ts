@@ -78,6 +78,17 @@ export const fileFetcherConfigSchema = {
     min: 0,
   }),
   RECONCILE_ON_START: bool({ doc: 'Reconcile once at start-up.', default: true }),
+  RECONCILE_WINDOW_DAYS: int({
+    doc: 'How far back reconciliation looks (by when a transfer was published). Broker lists at most the 100 newest per query; reconciliation walks back through this window with `from`/`to`.',
+    default: 30,
+    min: 1,
+    max: 365,
+  }),
+  RECONCILE_SET_ASIDE_AFTER: int({
+    doc: 'After this many failed attempts (events and reconciliation together) reconciliation puts a transfer aside with its last error (`GET /files/<id>` shows it; `fetcher_reconcile_set_aside_total` counts them) instead of retrying it every run. A new `published` event for it still tries.',
+    default: 5,
+    min: 1,
+  }),
   FETCH_DATABASE_URL: optional(
     url({
       doc: 'PostgreSQL for the fetch outcomes, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',

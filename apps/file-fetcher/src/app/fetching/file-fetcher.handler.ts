@@ -17,6 +17,6 @@ export class FileFetcherHandler {
     const id = event.resourceinstance;
     if (id === undefined)
       throw new PermanentDeliveryError('the event has no resourceinstance (file transfer id)');
-    await this.fetcher.fetch(id, 'event');
+    await this.fetcher.fetch(id, 'event', event.resource);
   }
 }

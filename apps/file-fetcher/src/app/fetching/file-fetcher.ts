@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { UUID_PATTERN } from '@broker-events/contracts';
+import { RESOURCE_URN_PREFIX, UUID_PATTERN } from '@broker-events/contracts';
 import {
   AltinnApiError,
   type BrokerClient,
@@ -23,6 +23,12 @@ export interface FileFetcherOptions {
 }
 
 class ChecksumMismatch extends Error {}
+
+/**
+ * The Broker resource-policy action a recipient needs for overview, download and confirm. Broker answers 401
+ * without it; only the resource owner can grant it (Altinn Resource Registry / access management).
+ */
+export const RECIPIENT_RIGHT = 'read';
 class TooLarge extends Error {}
 
 /** Broker gives MD5 as hex; accept base64 too, compare case-insensitively. */
@@ -49,8 +55,11 @@ export class FileFetcher {
     private readonly options: FileFetcherOptions,
   ) {}
 
-  /** Fetches one transfer; concurrent calls for the same id share one run. */
-  fetch(fileTransferId: string, trigger: 'event' | 'reconcile'): Promise<FetchResult> {
+  /**
+   * Fetches one transfer; concurrent calls for the same id share one run. `resource` (the event's, or the one
+   * reconciliation listed) names the resource in a "no access" failure, which comes before any overview.
+   */
+  fetch(fileTransferId: string, trigger: 'event' | 'reconcile', resource?: string): Promise<FetchResult> {
     if (!UUID_PATTERN.test(fileTransferId)) {
       return Promise.reject(
         new PermanentDeliveryError(`not a file transfer id: ${JSON.stringify(fileTransferId.slice(0, 80))}`),
@@ -59,12 +68,12 @@ export class FileFetcher {
     const id = fileTransferId.toLowerCase();
     const running = this.inFlight.get(id);
     if (running) return running;
-    const run = this.run(id, trigger).finally(() => this.inFlight.delete(id));
+    const run = this.run(id, trigger, resource).finally(() => this.inFlight.delete(id));
     this.inFlight.set(id, run);
     return run;
   }
 
-  private async run(id: string, trigger: 'event' | 'reconcile'): Promise<FetchResult> {
+  private async run(id: string, trigger: 'event' | 'reconcile', resource?: string): Promise<FetchResult> {
     const log = { fileTransferId: id, trigger };
     const previous = await this.outcomes.get(id);
     if (previous?.status === 'confirmed') {
@@ -76,7 +85,7 @@ export class FileFetcher {
     try {
       overview = await this.broker.getOverview(id);
     } catch (error) {
-      throw await this.failure(id, trigger, previous, error, 'overview');
+      throw await this.failure(id, trigger, previous, error, 'overview', resource);
     }
     const base = {
       fileTransferId: id,
@@ -150,7 +159,7 @@ export class FileFetcher {
       try {
         stored = await this.download(id, overview);
       } catch (error) {
-        throw await this.failure(id, trigger, previous, error, 'download');
+        throw await this.failure(id, trigger, previous, error, 'download', overview.resourceId ?? resource);
       }
       await this.outcomes.record({ ...base, ...stored, status: 'downloaded' });
     }
@@ -168,6 +177,7 @@ export class FileFetcher {
         },
         error,
         'confirm',
+        overview.resourceId ?? resource,
       );
     }
     await this.outcomes.record({
@@ -279,8 +289,18 @@ export class FileFetcher {
     previous: FetchOutcome | undefined,
     error: unknown,
     step: string,
+    resource?: string,
   ): Promise<Error> {
-    const message = `${step}: ${error instanceof Error ? error.message : String(error)}`;
+    let message = `${step}: ${error instanceof Error ? error.message : String(error)}`;
+    const noAccess = error instanceof AltinnApiError && error.kind === 'no-access';
+    const resourceUrn = resource
+      ? resource.startsWith(RESOURCE_URN_PREFIX)
+        ? resource
+        : `${RESOURCE_URN_PREFIX}${resource}`
+      : 'unknown';
+    if (noAccess) {
+      message = `no access to ${resourceUrn}: grant organisation ${this.options.organisationNumber} the right "${RECIPIENT_RIGHT}" on it (Broker answered 401 to freshly fetched tokens; ${step})`;
+    }
     await this.outcomes
       .record({
         ...kept(previous),
@@ -295,6 +315,22 @@ export class FileFetcher {
         this.logger.warn({ fileTransferId: id, err: String(e) }, 'could not record the failure'),
       );
     this.metrics.files.inc({ result: 'failed', trigger });
+    if (noAccess) {
+      // Permanent until someone grants the right: dead-letter now, do not retry (each retry would fetch tokens).
+      this.metrics.noAccess.inc({ resource: resourceUrn, right: RECIPIENT_RIGHT });
+      this.logger.error(
+        {
+          fileTransferId: id,
+          trigger,
+          step,
+          resource: resourceUrn,
+          right: RECIPIENT_RIGHT,
+          organisationNumber: this.options.organisationNumber,
+        },
+        `no access: Broker refuses organisation ${this.options.organisationNumber} on ${resourceUrn}; the resource owner must grant it the right "${RECIPIENT_RIGHT}" (Resource Rights Registry). Dead-lettered; re-drive it once the right is granted`,
+      );
+      return new PermanentDeliveryError(message);
+    }
     this.logger.warn({ fileTransferId: id, trigger, step, err: message }, 'fetch failed');
     if (error instanceof TooLarge) return new PermanentDeliveryError(message);
     if (error instanceof ChecksumMismatch) return new TransientDeliveryError(message);

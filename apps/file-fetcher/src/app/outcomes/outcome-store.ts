@@ -6,9 +6,10 @@ import { assertPgIdentifier, createPool } from '@broker-events/postgres';
 
 /**
  * What happened to a file transfer: `downloaded` (stored, not yet confirmed), `confirmed` (done),
- * `unavailable` (purged/cancelled/failed at Broker before we got it), `failed` (the last attempt failed).
+ * `unavailable` (purged/cancelled/failed at Broker before we got it), `failed` (the last attempt failed),
+ * `set_aside` (failed RECONCILE_SET_ASIDE_AFTER times; reconciliation no longer retries it).
  */
-export type FetchStatus = 'downloaded' | 'confirmed' | 'unavailable' | 'failed';
+export type FetchStatus = 'downloaded' | 'confirmed' | 'unavailable' | 'failed' | 'set_aside';
 
 export interface FetchOutcome {
   fileTransferId: string;

@@ -17,6 +17,7 @@ describe('poller configuration', () => {
     const config = loadPollerConfig({
       KAFKA_BROKERS: 'k:9092',
       POLL_RESOURCES: 'res-a,urn:altinn:resource:res-b,res-a',
+      POLL_ORGANISATION_NUMBER: '312000008',
       ALTINN_TOKEN: 'a.b.c',
     });
     expect(config).toMatchObject({
@@ -36,6 +37,7 @@ describe('poller configuration', () => {
         POLL_RESOURCES: 'ok',
         POLL_PAGE_SIZE: '5000',
         POLL_INITIAL_CURSOR: 'now',
+        POLL_WITHOUT_SUBJECT_FILTER: 'true',
         ALTINN_TOKEN: 'a.b.c',
       });
     } catch (e) {

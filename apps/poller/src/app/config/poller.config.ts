@@ -33,16 +33,25 @@ export const pollerConfigSchema = {
   }),
   POLL_ORGANISATION_NUMBER: optional(
     str({
-      doc: 'Only events whose subject is this organisation (`urn:altinn:organization:identifier-no:<orgnr>`). Unset: every event our token may see.',
+      doc: 'Our organisation: only events whose subject is `urn:altinn:organization:identifier-no:<orgnr>`. Required (unless POLL_WITHOUT_SUBJECT_FILTER=true): Altinn filters GET /events by authorization after the page limit, so without a subject a page of events we may not read comes back empty and the poller stalls.',
       pattern: /^[0-9]{9}$/,
     }),
   ),
+  POLL_WITHOUT_SUBJECT_FILTER: bool({
+    doc: "Poll without a subject filter (a service owner reading every party's events). An empty page then does not prove the poller caught up; watch `poller_stalled`.",
+    default: false,
+  }),
+  POLL_STALL_AFTER_SECONDS: int({
+    doc: 'Report a resource whose cursor has not moved for this long (`poller_stalled`, an error log, `progress: false` in /health/ready). Set it above the longest quiet spell your resources have. 0 turns it off.',
+    default: 86400,
+    min: 0,
+  }),
   POLL_TYPES: list({
     doc: 'Only these event types (exact, comma-separated). Empty: every type.',
     default: [],
   }),
   POLL_INTERVAL_SECONDS: int({
-    doc: 'Time between polls of every resource (REFERENCE suggests 5–15 minutes).',
+    doc: 'Time between polls of every resource (5–15 minutes is plenty for a catch-up).',
     default: 300,
     min: 1,
   }),
@@ -127,6 +136,13 @@ export const POLLER_SCOPES = ['altinn:events.subscribe'];
 export function loadPollerConfig(env: EnvRecord): PollerConfig {
   const config = loadConfig('poller', pollerConfigSchema, env);
   const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...altinnConfigProblems(config)];
+  if (config.POLL_ORGANISATION_NUMBER === undefined && !config.POLL_WITHOUT_SUBJECT_FILTER) {
+    problems.push({
+      variable: 'POLL_ORGANISATION_NUMBER',
+      reason:
+        "is required (set POLL_WITHOUT_SUBJECT_FILTER=true only if you mean to read every party's events): without a subject filter an empty page does not prove the poller caught up",
+    });
+  }
   if (
     config.POLL_ORGANISATION_NUMBER !== undefined &&
     config.ALTINN_ENVIRONMENT === 'production' &&

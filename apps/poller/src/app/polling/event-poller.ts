@@ -19,6 +19,9 @@ export interface EventPollerOptions {
   initialCursor: 'latest' | 'beginning';
   topic: string;
   quarantineTopic: string;
+  /** Report a resource whose cursor has not moved for this long; 0: never. */
+  stallAfterMs: number;
+  now?: () => number;
 }
 
 export interface ResourcePollResult {
@@ -46,6 +49,11 @@ function rawId(event: unknown): string | undefined {
  * consumer is idempotent on (source, id).
  */
 export class EventPoller {
+  /** When each resource's cursor last moved (or when we started). */
+  private readonly movedAt = new Map<string, number>();
+  private readonly stalled = new Set<string>();
+  private readonly now: () => number;
+
   constructor(
     private readonly events: EventsClient,
     private readonly publish: (records: KafkaRecord[]) => Promise<void>,
@@ -53,7 +61,48 @@ export class EventPoller {
     private readonly metrics: PollerMetrics,
     private readonly logger: AppLogger,
     private readonly options: EventPollerOptions,
-  ) {}
+  ) {
+    this.now = options.now ?? Date.now;
+    for (const resource of options.resources) this.moved(resource);
+  }
+
+  private moved(resource: string): void {
+    const at = this.now();
+    this.movedAt.set(resource, at);
+    this.metrics.cursorMoved.set({ resource }, at / 1000);
+  }
+
+  /**
+   * Resources whose cursor has not moved for `stallAfterMs`. Altinn's GET /events cannot tell us that events
+   * exist behind an empty page (it filters by authorization after the page limit), so time without progress is
+   * the signal. Sets `poller_stalled` and logs once when a resource stalls and once when it recovers.
+   */
+  checkProgress(): string[] {
+    if (this.options.stallAfterMs <= 0) return [];
+    const now = this.now();
+    for (const resource of this.options.resources) {
+      const since = this.movedAt.get(resource) ?? now;
+      const stalled = now - since > this.options.stallAfterMs;
+      this.metrics.stalled.set({ resource }, stalled ? 1 : 0);
+      if (stalled && !this.stalled.has(resource)) {
+        this.stalled.add(resource);
+        const seconds = Math.round((now - since) / 1000);
+        this.logger.error(
+          {
+            resource,
+            secondsWithoutProgress: seconds,
+            subjectFilter: this.options.organisationNumber !== undefined,
+          },
+          this.options.organisationNumber === undefined
+            ? `no progress on ${resource} for ${seconds} s: without a subject filter Altinn returns an empty page when the next page-full of events are ones we may not read, and newer events behind them stay hidden. Set POLL_ORGANISATION_NUMBER`
+            : `no new events on ${resource} for ${seconds} s: if Altinn has newer events for us (the gateway received some, or Broker lists new transfers), check that organisation ${this.options.organisationNumber} has the "subscribe" right on the resource; otherwise raise POLL_STALL_AFTER_SECONDS`,
+        );
+      } else if (!stalled && this.stalled.delete(resource)) {
+        this.logger.info({ resource }, 'the cursor moves again');
+      }
+    }
+    return [...this.stalled];
+  }
 
   async pollAll(): Promise<ResourcePollResult[]> {
     const results: ResourcePollResult[] = [];
@@ -133,6 +182,7 @@ export class EventPoller {
         } catch (error) {
           return this.failed(result, 'cursor_error', error);
         }
+        if (last !== result.cursor) this.moved(resource);
         result.cursor = last;
       }
       this.metrics.lastSuccess.setToCurrentTime({ resource });
@@ -150,6 +200,7 @@ export class EventPoller {
       return this.failed(result, 'altinn_error', error);
     } finally {
       end();
+      this.checkProgress();
     }
   }
 
@@ -163,6 +214,7 @@ export class EventPoller {
       skipped += page.events.length;
     }
     await this.cursors.set(resource, last);
+    this.moved(resource);
     this.metrics.skippedOnStart.inc({ resource }, skipped);
     this.logger.info(
       { resource, skipped },

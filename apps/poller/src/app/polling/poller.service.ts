@@ -56,10 +56,19 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
         initialCursor: config.POLL_INITIAL_CURSOR,
         topic: config.POLLER_TOPIC,
         quarantineTopic: config.POLLER_QUARANTINE_TOPIC,
+        stallAfterMs: config.POLL_STALL_AFTER_SECONDS * 1000,
       },
     );
     health.register('kafka', () => this.kafkaReady());
+    if (config.POLL_ORGANISATION_NUMBER === undefined) {
+      logger.warn(
+        { stallAfterSeconds: config.POLL_STALL_AFTER_SECONDS },
+        'polling without a subject filter (POLL_WITHOUT_SUBJECT_FILTER=true): an empty page does not prove the poller caught up; watch poller_stalled',
+      );
+    }
     health.register('cursor-store', () => this.cursors.ping());
+    // A poller whose cursor stands still is not doing its job; /health/ready says so (`progress: false`).
+    health.register('progress', async () => this.poller.checkProgress().length === 0);
   }
 
   async onModuleInit(): Promise<void> {
