@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Schema, loadConfig } from '@broker-events/config';
 import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
 import { pipelineGroupId } from '@broker-events/messaging';
@@ -16,7 +18,7 @@ import { builtInSchemaProblems, hasBuiltInSchema } from './lib/k8s-schemas';
 import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-env';
 import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
 import { loadComposeStack } from './lib/compose-stack';
-import { overlayNames } from './lib/paths';
+import { K8S_DIR, REPO_ROOT, overlayNames } from './lib/paths';
 import { type Obj, arr, at, isObj } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
@@ -49,6 +51,12 @@ const OVERLAYS: Record<string, OverlayExpectation> = {
     altinnSourceCidrs: ['20.100.24.41/32'],
   },
 };
+
+/**
+ * The first Strimzi release that runs each Kafka minor (strimzi.io/downloads). A Kafka version missing here
+ * makes the own-kafka check fail: look the Strimzi release up and add it.
+ */
+const STRIMZI_FOR_KAFKA: Record<string, string> = { '4.3': '1.2' };
 
 const overlays = overlayNames();
 const compose = loadComposeStack();
@@ -232,6 +240,10 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
     it('keeps its persistent folders on a PersistentVolumeClaim of the overlay', () => {
       const { config } = appEnv(app);
+      if ((app.persistentDirs?.(config) ?? []).length > 0)
+        // Without it, the kubelet re-chowns every file of the volume to fsGroup on each start: minutes on a
+        // large volume, during which the pod is not started.
+        expect(at(podSpec, 'securityContext.fsGroupChangePolicy')).toBe('OnRootMismatch');
       for (const variable of app.persistentDirs?.(config) ?? []) {
         const dir = String(config[variable]);
         expect([variable, dir.startsWith('/')]).toEqual([variable, true]); // not relative to the image's workdir
@@ -285,6 +297,16 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
     if (app.publicPath !== undefined) {
       const publicPath = app.publicPath;
+      it('pauses before SIGTERM (preStop) so the Ingress stops routing to it first, within the grace period', () => {
+        const preStop = at(container, 'lifecycle.preStop');
+        const command = arr(at(preStop, 'exec.command')).map(String);
+        const seconds = Number(at(preStop, 'sleep.seconds') ?? (command[0] === 'sleep' ? command[1] : NaN));
+        expect(seconds).toBeGreaterThanOrEqual(3);
+        const grace = Number(at(podSpec, 'terminationGracePeriodSeconds') ?? 30);
+        // The pause and the app's own graceful shutdown both come out of terminationGracePeriodSeconds.
+        expect(seconds + Number(appEnv(app).config['SHUTDOWN_GRACE_MS']) / 1000).toBeLessThan(grace);
+      });
+
       it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
         const ingresses = ofKind(objects, 'Ingress').filter((i) =>
           arr(at(i, 'spec.rules')).some((r) =>
@@ -332,7 +354,9 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
           expect(at(t, 'metadata.consumerGroup')).toBe(pipelineGroupId(String(config['CONSUMER_NAME'])));
           expect(sourceTopics).toContain(at(t, 'metadata.topic'));
           expect(String(at(t, 'metadata.bootstrapServers')).split(',')).toEqual(config['KAFKA_BROKERS']);
-          expect(at(t, 'metadata.offsetResetPolicy')).toBe('earliest'); // the pipeline subscribes fromBeginning
+          // A new group's lag is counted from where the app starts: KEDA and the app must agree, or KEDA sees the
+          // whole topic as lag for an app that starts at the newest event and scales to the maximum.
+          expect([name, at(t, 'metadata.offsetResetPolicy')]).toEqual([name, config['CONSUMER_START_FROM']]);
           const topic = topics.find((k) => topicName(k) === at(t, 'metadata.topic'));
           expect(Number(at(scaled[0], 'spec.maxReplicaCount'))).toBeLessThanOrEqual(
             Number(at(topic, 'spec.partitions')),
@@ -412,6 +436,16 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         for (const b of appEnv(app).config['KAFKA_BROKERS'] as string[]) expect(bootstrap).toContain(b);
       // The version compose runs locally is the version deployed.
       expect(composeKafkaImage).toBe(`apache/kafka:${String(at(kafka, 'spec.kafka.version'))}`);
+      // The Strimzi release that supports this Kafka version is the one the overlay and the docs ask for.
+      const kafkaMinor = String(at(kafka, 'spec.kafka.version')).split('.').slice(0, 2).join('.');
+      const strimzi = STRIMZI_FOR_KAFKA[kafkaMinor];
+      expect([kafkaMinor, strimzi]).toEqual([kafkaMinor, expect.any(String)]);
+      expect(readFileSync(join(K8S_DIR, 'overlays', overlay, 'kustomization.yaml'), 'utf8')).toContain(
+        `Strimzi ≥ ${strimzi}`,
+      );
+      expect(readFileSync(join(REPO_ROOT, 'docs/deployment.md'), 'utf8')).toContain(
+        `Kafka ${kafkaMinor} needs Strimzi ≥ ${strimzi}`,
+      );
     });
   }
 });
