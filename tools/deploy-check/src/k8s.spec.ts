@@ -70,7 +70,23 @@ it('every overlay under k8s/overlays is known to this spec (and there are overla
 function selects(selector: unknown, labels: unknown): boolean {
   const match = at(selector, 'matchLabels');
   if (!isObj(match) || Object.keys(match).length === 0 || !isObj(labels)) return false;
-  return Object.entries(match).every(([k, v]) => labels[k] === v);
+  const expressionsHold = arr(at(selector, 'matchExpressions')).every((e) => {
+    const value = labels[String(at(e, 'key'))];
+    const values = arr(at(e, 'values'));
+    switch (at(e, 'operator')) {
+      case 'In':
+        return values.includes(value);
+      case 'NotIn':
+        return !values.includes(value);
+      case 'Exists':
+        return value !== undefined;
+      case 'DoesNotExist':
+        return value === undefined;
+      default:
+        return false;
+    }
+  });
+  return expressionsHold && Object.entries(match).every(([k, v]) => labels[k] === v);
 }
 
 function topicName(t: Obj): string {
@@ -159,6 +175,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     const containers = arr(at(podSpec, 'containers'));
     const container = containers[0];
     const port = (): number => Number(appEnv(app).config['PORT']);
+    /** Where /health and /metrics are served: METRICS_PORT (the gateway's, when set) or PORT. */
+    const healthPort = (): number => Number(appEnv(app).config['METRICS_PORT'] ?? appEnv(app).config['PORT']);
     /** A probe/Service port (number or container port name) → container port number. */
     const containerPort = (p: unknown): number | undefined =>
       typeof p === 'number'
@@ -232,10 +250,14 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       expect(at(container, 'readinessProbe.httpGet.path')).toBe(HEALTH_PATHS.ready);
       expect(at(container, 'startupProbe.httpGet.path')).toBe(HEALTH_PATHS.live);
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
-        expect([probe, containerPort(at(container, [probe, 'httpGet', 'port']))]).toEqual([probe, port()]);
+        expect([probe, containerPort(at(container, [probe, 'httpGet', 'port']))]).toEqual([
+          probe,
+          healthPort(),
+        ]);
       const service = find(objects, 'Service', name);
       expect(selects({ matchLabels: at(service, 'spec.selector') }, podLabels)).toBe(true);
-      for (const p of arr(at(service, 'spec.ports'))) expect(containerPort(at(p, 'targetPort'))).toBe(port());
+      for (const p of arr(at(service, 'spec.ports')))
+        expect([port(), healthPort()]).toContain(containerPort(at(p, 'targetPort')));
     });
 
     it('keeps its persistent folders on a PersistentVolumeClaim of the overlay', () => {
@@ -291,12 +313,34 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       );
       expect(allowing.length).toBeGreaterThan(0);
       for (const p of allowing)
-        for (const rule of arr(at(p, 'spec.ingress')))
-          for (const rp of arr(at(rule, 'ports'))) expect(containerPort(at(rp, 'port'))).toBe(port());
+        for (const rule of arr(at(p, 'spec.ingress'))) {
+          expect(arr(at(rule, 'ports')).length).toBeGreaterThan(0); // no rule that opens every port
+          for (const rp of arr(at(rule, 'ports')))
+            expect([port(), healthPort()]).toContain(containerPort(at(rp, 'port')));
+        }
     });
 
     if (app.publicPath !== undefined) {
       const publicPath = app.publicPath;
+      it('serves health and metrics on a port of their own; only the Ingress controller reaches the webhook port', () => {
+        expect(healthPort()).not.toBe(port());
+        expect(containerPort('metrics')).toBe(healthPort());
+        const controller = at(find(objects, 'NetworkPolicy', `${name}-from-ingress-controller`), [
+          'spec',
+          'ingress',
+          0,
+          'from',
+        ]);
+        expect(arr(controller).length).toBeGreaterThan(0);
+        const admitting = ofKind(objects, 'NetworkPolicy').filter((p) =>
+          selects(at(p, 'spec.podSelector'), podLabels),
+        );
+        for (const p of admitting)
+          for (const rule of arr(at(p, 'spec.ingress')))
+            if (arr(at(rule, 'ports')).some((rp) => containerPort(at(rp, 'port')) === port()))
+              expect([nameOf(p), at(rule, 'from')]).toEqual([nameOf(p), controller]);
+      });
+
       it('pauses before SIGTERM (preStop) so the Ingress stops routing to it first, within the grace period', () => {
         const preStop = at(container, 'lifecycle.preStop');
         const command = arr(at(preStop, 'exec.command')).map(String);
