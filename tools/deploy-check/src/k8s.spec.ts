@@ -493,3 +493,39 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     });
   }
 });
+
+describe('environments that must never meet', () => {
+  /** The Kafka cluster an overlay's apps and topics use: bootstrap addresses (host.namespace) and topic owner. */
+  function kafkaOf(overlay: string): { bootstrap: string[]; cluster: string } {
+    const objects = renderOverlay(overlay);
+    const config =
+      find(objects, 'ConfigMap', 'kafka-config') ??
+      ofKind(objects, 'ConfigMap').find((c) => nameOf(c).startsWith('kafka-config'));
+    const bootstrap = String(at(config, 'data.KAFKA_BROKERS')).split(',');
+    const namespace = String(at(ofKind(objects, 'KafkaTopic')[0], 'metadata.namespace'));
+    const labels = new Set(
+      ofKind(objects, 'KafkaTopic').map((t) => at(t, ['metadata', 'labels', 'strimzi.io/cluster'])),
+    );
+    expect(labels.size).toBe(1);
+    // A Strimzi cluster is named within the namespace its bootstrap Service lives in.
+    const clusterNamespace = /\.([a-z0-9-]+)\.svc/.exec(bootstrap[0])?.[1] ?? namespace;
+    return { bootstrap, cluster: `${clusterNamespace}/${String([...labels][0])}` };
+  }
+
+  it('TT02 and production use different Kafka clusters, so their topics and consumer groups cannot mix', () => {
+    // Topic and group names come from libs/contracts and are the same in every environment (Altinn's events
+    // of one environment on one cluster); what separates TT02 from production is the cluster itself.
+    const byAltinn = new Map<string, string[]>();
+    for (const overlay of overlays) {
+      const altinn = OVERLAYS[overlay].altinn;
+      byAltinn.set(altinn, [...(byAltinn.get(altinn) ?? []), overlay]);
+    }
+    for (const tt02 of byAltinn.get('tt02') ?? [])
+      for (const production of byAltinn.get('production') ?? []) {
+        const a = kafkaOf(tt02);
+        const b = kafkaOf(production);
+        expect([tt02, production, a.cluster === b.cluster]).toEqual([tt02, production, false]);
+        expect(a.bootstrap.filter((x) => b.bootstrap.includes(x))).toEqual([]);
+      }
+  });
+});
