@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Schema, loadConfig } from '@broker-events/config';
 import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
@@ -19,7 +20,7 @@ import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-en
 import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
 import { loadComposeStack } from './lib/compose-stack';
 import { K8S_DIR, REPO_ROOT, overlayNames } from './lib/paths';
-import { type Obj, arr, at, isObj } from './lib/yaml';
+import { type Obj, arr, at, isObj, parseYamlStream } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
 interface OverlayExpectation {
@@ -57,6 +58,50 @@ const OVERLAYS: Record<string, OverlayExpectation> = {
  * makes the own-kafka check fail: look the Strimzi release up and add it.
  */
 const STRIMZI_FOR_KAFKA: Record<string, string> = { '4.3': '1.2' };
+
+/** KEDA's names for the apps' KAFKA_SASL_MECHANISM values. */
+const KEDA_SASL: Record<string, string> = {
+  plain: 'plaintext',
+  'scram-sha-256': 'scram_sha256',
+  'scram-sha-512': 'scram_sha512',
+};
+
+/** Does every KEDA Kafka trigger of the app connect as the app does (SASL mechanism, TLS, same Secret keys)? */
+function kedaAuthProblems(objects: readonly Obj[], app: DeployedApp): string[] {
+  const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+  const env = containerEnv(container, objects);
+  const mechanism = env.values['KAFKA_SASL_MECHANISM'];
+  const tls = env.values['KAFKA_SSL'] === 'true' ? 'enable' : 'disable';
+  const problems: string[] = [];
+  for (const s of ofKind(objects, 'ScaledObject').filter(
+    (x) => at(x, 'spec.scaleTargetRef.name') === app.name,
+  ))
+    for (const t of arr(at(s, 'spec.triggers')).filter((x) => at(x, 'type') === 'kafka')) {
+      const sasl = String(at(t, 'metadata.sasl') ?? 'none');
+      const wanted = mechanism ? (KEDA_SASL[mechanism] ?? `? ${mechanism}`) : 'none';
+      if (sasl !== wanted) problems.push(`${app.name}: KEDA sasl ${sasl}, the app ${wanted}`);
+      const kedaTls = String(at(t, 'metadata.tls') ?? 'disable');
+      if (kedaTls !== tls) problems.push(`${app.name}: KEDA tls ${kedaTls}, the app ${tls}`);
+      if (!mechanism) continue;
+      const auth = find(objects, 'TriggerAuthentication', String(at(t, 'authenticationRef.name')));
+      if (!auth) {
+        problems.push(`${app.name}: no TriggerAuthentication for the trigger's credentials`);
+        continue;
+      }
+      for (const [parameter, variable] of [
+        ['username', 'KAFKA_SASL_USERNAME'],
+        ['password', 'KAFKA_SASL_PASSWORD'],
+      ] as const) {
+        const ref = arr(at(auth, 'spec.secretTargetRef')).find((r) => at(r, 'parameter') === parameter);
+        const appRef = env.secrets[variable];
+        if (!appRef || at(ref, 'name') !== appRef.secret || at(ref, 'key') !== appRef.key)
+          problems.push(
+            `${app.name}: KEDA's ${parameter} is ${String(at(ref, 'name'))}/${String(at(ref, 'key'))}, the app's ${variable} ${appRef ? `${appRef.secret}/${appRef.key}` : 'is not from a Secret'}`,
+          );
+      }
+    }
+  return problems;
+}
 
 const overlays = overlayNames();
 const compose = loadComposeStack();
@@ -407,6 +452,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
           );
         }
         expect(sourceTopics.slice().sort()).toEqual(triggers.map((t) => at(t, 'metadata.topic')).sort());
+        // KEDA reads the lag with the apps' own credentials: same SASL mechanism, TLS, Secret keys.
+        expect(kedaAuthProblems(objects, app)).toEqual([]);
         expect(Number(at(scaled[0], 'spec.minReplicaCount'))).toBeGreaterThanOrEqual(1);
       });
     }
@@ -528,4 +575,57 @@ describe('environments that must never meet', () => {
         expect(a.bootstrap.filter((x) => b.bootstrap.includes(x))).toEqual([]);
       }
   });
+});
+
+describe('k8s/components/kafka-scram-tls on top of production', () => {
+  // Rendered through a throw-away kustomization (kustomize takes relative paths only), under tmp/.
+  const dir = join(REPO_ROOT, 'tmp', `deploy-check-scram-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources: [../../k8s/overlays/production]',
+      'components: [../../k8s/components/kafka-scram-tls]',
+      '',
+    ].join('\n'),
+  );
+  let objects: Obj[] = [];
+  try {
+    objects = parseYamlStream(
+      execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+      dir,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  it('renders valid objects', () => {
+    const problems: string[] = [];
+    for (const o of objects)
+      if (hasBuiltInSchema(o)) problems.push(...builtInSchemaProblems(o).map((p) => `${idOf(o)}: ${p}`));
+      else problems.push(...customResourceProblems(o).map((p) => `${idOf(o)}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
+  it.each(CONSUMERS.map((c) => [c.name, c] as const))(
+    '%s: the app uses SCRAM over TLS, and KEDA authenticates exactly as the app does',
+    (_name, app) => {
+      const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+      const env = containerEnv(container, objects);
+      expect([env.values['KAFKA_SASL_MECHANISM'], env.values['KAFKA_SSL']]).toEqual([
+        'scram-sha-512',
+        'true',
+      ]);
+      expect(kedaAuthProblems(objects, app)).toEqual([]);
+      // …and the check sees a trigger that does not.
+      const broken = objects.map((o) =>
+        kindOf(o) === 'TriggerAuthentication'
+          ? { ...o, spec: { secretTargetRef: [{ parameter: 'username', name: 'other', key: 'username' }] } }
+          : o,
+      );
+      expect(kedaAuthProblems(broken, app).length).toBeGreaterThan(0);
+    },
+  );
 });
