@@ -577,29 +577,33 @@ describe('environments that must never meet', () => {
   });
 });
 
-describe('k8s/components/kafka-scram-tls on top of production', () => {
-  // Rendered through a throw-away kustomization (kustomize takes relative paths only), under tmp/.
-  const dir = join(REPO_ROOT, 'tmp', `deploy-check-scram-${process.pid}`);
+/** An overlay plus an opt-in component, rendered through a throw-away kustomization under tmp/ (kustomize takes
+ * relative paths only). */
+function renderWithComponent(overlay: string, component: string): Obj[] {
+  const dir = join(REPO_ROOT, 'tmp', `deploy-check-${component}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'kustomization.yaml'),
     [
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
-      'resources: [../../k8s/overlays/production]',
-      'components: [../../k8s/components/kafka-scram-tls]',
+      `resources: [../../k8s/overlays/${overlay}]`,
+      `components: [../../k8s/components/${component}]`,
       '',
     ].join('\n'),
   );
-  let objects: Obj[] = [];
   try {
-    objects = parseYamlStream(
+    return parseYamlStream(
       execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
       dir,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+describe('k8s/components/kafka-scram-tls on top of production', () => {
+  const objects = renderWithComponent('production', 'kafka-scram-tls');
 
   it('renders valid objects', () => {
     const problems: string[] = [];
@@ -628,4 +632,53 @@ describe('k8s/components/kafka-scram-tls on top of production', () => {
       expect(kedaAuthProblems(broken, app).length).toBeGreaterThan(0);
     },
   );
+});
+
+describe('k8s/components/egress on top of each overlay', () => {
+  /** What each app talks to, from its config schema: name resolution, Kafka, and what its settings name. */
+  function neededPorts(app: DeployedApp): number[] {
+    const vars = Object.keys(app.schema);
+    const ports = [53, 9092, 9093];
+    if (vars.some((v) => v.endsWith('_DATABASE_URL'))) ports.push(5432);
+    if (vars.includes('REDIS_URL')) ports.push(6379);
+    if (vars.includes('SMTP_PORT')) ports.push(587, 465);
+    if (vars.includes('SLACK_WEBHOOK_URL') || vars.includes('ALTINN_ENVIRONMENT')) ports.push(443);
+    return ports.sort((a, b) => a - b);
+  }
+
+  describe.each(overlays)('%s', (overlay) => {
+    const objects = renderWithComponent(overlay, 'egress');
+    const policies = ofKind(objects, 'NetworkPolicy');
+
+    it('renders valid objects, with a default deny of egress', () => {
+      for (const p of policies) expect([idOf(p), builtInSchemaProblems(p)]).toEqual([idOf(p), []]);
+      expect(
+        policies.filter(
+          (p) =>
+            Object.keys((at(p, 'spec.podSelector') as Obj) ?? {}).length === 0 &&
+            arr(at(p, 'spec.policyTypes')).includes('Egress') &&
+            at(p, 'spec.egress') === undefined,
+        ),
+      ).toHaveLength(1);
+    });
+
+    it.each(APPS.map((a) => [a.name, a] as const))(
+      '%s may reach exactly the ports it needs',
+      (_name, app) => {
+        const labels = at(find(objects, 'Deployment', app.name), 'spec.template.metadata.labels');
+        const allowed = new Set<number>();
+        for (const p of policies)
+          if (
+            arr(at(p, 'spec.policyTypes')).includes('Egress') &&
+            (Object.keys((at(p, 'spec.podSelector') as Obj) ?? {}).length === 0 ||
+              selects(at(p, 'spec.podSelector'), labels))
+          )
+            for (const rule of arr(at(p, 'spec.egress'))) {
+              expect(arr(at(rule, 'ports')).length).toBeGreaterThan(0); // never "any port"
+              for (const rp of arr(at(rule, 'ports'))) allowed.add(Number(at(rp, 'port')));
+            }
+        expect([...allowed].sort((a, b) => a - b)).toEqual(neededPorts(app));
+      },
+    );
+  });
 });
