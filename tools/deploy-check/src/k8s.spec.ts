@@ -20,7 +20,7 @@ import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-en
 import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
 import { loadComposeStack } from './lib/compose-stack';
 import { K8S_DIR, REPO_ROOT, overlayNames } from './lib/paths';
-import { type Obj, arr, at, isObj, parseYamlStream } from './lib/yaml';
+import { type Obj, arr, at, isObj, parseYaml, parseYamlStream } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
 interface OverlayExpectation {
@@ -237,6 +237,23 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         at(a, 'spec.scaleTargetRef.name') === name &&
         (at(a, 'spec.scaleTargetRef.kind') ?? 'Deployment') === 'Deployment',
     );
+
+    it("takes its image from the overlay's own images: list (one entry, the one place to set it)", () => {
+      const kustomization = parseYaml(
+        readFileSync(join(K8S_DIR, 'overlays', overlay, 'kustomization.yaml'), 'utf8'),
+        overlay,
+      );
+      const entries = arr(at(kustomization, 'images')).filter((i) =>
+        String(at(i, 'name')).endsWith(`/broker-events-${name}`),
+      );
+      expect(entries).toHaveLength(1);
+      const e = entries[0];
+      const ref = String(at(e, 'newName') ?? at(e, 'name'));
+      const digest = at(e, 'digest');
+      expect(at(container, 'image')).toBe(
+        digest ? `${ref}@${String(digest)}` : `${ref}:${String(at(e, 'newTag'))}`,
+      );
+    });
 
     it('runs one container of the broker-events-<app> image, pinned to a tag', () => {
       expect(containers).toHaveLength(1);
@@ -579,8 +596,8 @@ describe('environments that must never meet', () => {
 
 /** An overlay plus an opt-in component, rendered through a throw-away kustomization under tmp/ (kustomize takes
  * relative paths only). */
-function renderWithComponent(overlay: string, component: string): Obj[] {
-  const dir = join(REPO_ROOT, 'tmp', `deploy-check-${component}-${process.pid}`);
+function renderWithComponent(overlay: string, component: string | undefined, extra: string[] = []): Obj[] {
+  const dir = join(REPO_ROOT, 'tmp', `deploy-check-${component ?? 'images'}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'kustomization.yaml'),
@@ -588,7 +605,8 @@ function renderWithComponent(overlay: string, component: string): Obj[] {
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
       `resources: [../../k8s/overlays/${overlay}]`,
-      `components: [../../k8s/components/${component}]`,
+      ...(component ? [`components: [../../k8s/components/${component}]`] : []),
+      ...extra,
       '',
     ].join('\n'),
   );
@@ -681,4 +699,19 @@ describe('k8s/components/egress on top of each overlay', () => {
       },
     );
   });
+});
+
+it('an overlay can pin every image by digest with kustomize images: (what docs/deployment.md tells)', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const objects = renderWithComponent('production', undefined, [
+    'images:',
+    ...APPS.map(
+      (a) =>
+        `  - { name: ghcr.io/example-org/broker-events-${a.name}, newName: registry.example.no/team/broker-events-${a.name}, digest: '${digest}' }`,
+    ),
+  ]);
+  for (const app of APPS)
+    expect(
+      at(find(objects, 'Deployment', app.name), ['spec', 'template', 'spec', 'containers', 0, 'image']),
+    ).toBe(`registry.example.no/team/broker-events-${app.name}@${digest}`);
 });
