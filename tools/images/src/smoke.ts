@@ -40,12 +40,15 @@ function podman(...args: string[]): string {
 /** Checks of the image itself, without running the app. */
 function checkImage(app: string): void {
   const img = image(app);
+  // podman puts the health check at the top level of its inspect output, Docker under Config.
   const inspect = JSON.parse(podman('image', 'inspect', img))[0] as {
+    Healthcheck?: { Test?: string[] };
     Config?: { User?: string; Healthcheck?: { Test?: string[] } };
   };
+  const healthcheck = inspect.Healthcheck ?? inspect.Config?.Healthcheck;
   const problems: string[] = [];
   if (inspect.Config?.User !== '1000:1000') problems.push(`USER is ${inspect.Config?.User}, not 1000:1000`);
-  if (!(inspect.Config?.Healthcheck?.Test ?? []).join(' ').includes('/health/live'))
+  if (!(healthcheck?.Test ?? []).join(' ').includes('/health/live'))
     problems.push('no HEALTHCHECK on /health/live (built without --format docker?)');
   const probe = run(
     'podman',
@@ -86,8 +89,9 @@ function startContainer(app: string, appEnv: Record<string, string>): void {
     '1000:1000',
     '--tmpfs',
     '/tmp',
+    // podman 4.3 knows no uid= for a tmpfs and ignores mode=; U chowns it to the container's user (1000).
     '--tmpfs',
-    '/app/data:uid=1000,gid=1000,mode=0700',
+    '/app/data:U',
     '--stop-timeout',
     String(STOP_TIMEOUT_S),
     // The HEALTHCHECK is run on demand below (no systemd timers on CI machines).
@@ -201,6 +205,9 @@ async function main(): Promise<void> {
       PORT: String(archivePort),
       CONSUMER_NAME: `archive-smoke-${runId}`,
     });
+    // One after the other: each creates its retry and dead-letter topics at start-up, and two apps doing that
+    // at once on a fresh broker can fail a metadata request ("does not host this topic-partition").
+    await waitReady('archive', archivePort);
     startContainer('email', {
       ...consumer,
       PORT: String(emailPort),
@@ -211,7 +218,6 @@ async function main(): Promise<void> {
       EMAIL_FROM: 'noreply@broker-events.example',
       EMAIL_ROUTES: JSON.stringify([{ name: 'everything', to: ['ops@example.no'] }]),
     });
-    await waitReady('archive', archivePort);
     await waitReady('email', emailPort);
 
     const samples = loadSamples().filter((s) => s.expected.kind === 'broker');
