@@ -185,8 +185,9 @@ function writeReport(built: Built[], bases: BaseState[], env: NodeJS.ProcessEnv,
   }).stdout.trim();
   const rows = built.map((b) => {
     const d = breakdown(b.image, env);
-    const app = (d['/app'] ?? 0) - (d['/app/node_modules'] ?? 0);
-    const base = b.bytes - (d['/usr/local/bin/node'] ?? 0) - (d['/app'] ?? 0);
+    // du counts each file once across its arguments: /app is what /app/node_modules did not already count.
+    const app = d['/app'] ?? 0;
+    const base = b.bytes - (d['/usr/local/bin/node'] ?? 0) - (d['/app/node_modules'] ?? 0) - app;
     return `| \`${b.app}\` | ${mb(b.bytes)} | ${mb(base)} | ${mb(d['/usr/local/bin/node'] ?? 0)} | ${mb(d['/app/node_modules'] ?? 0)} | ${mb(app)} | ${b.seconds} |`;
   });
   const cpus = run('nproc', []).stdout.trim();
