@@ -128,7 +128,13 @@ export const IMAGE_ENV: EnvRecord = { NODE_ENV: 'production', PORT: '8080' };
 export const NODE_UID = 1000;
 
 /** Variables a container may set that no app schema declares (runtime knobs of Node itself). */
-export const RUNTIME_VARIABLES: readonly string[] = ['NODE_ENV', 'NODE_OPTIONS', 'TZ', 'UV_THREADPOOL_SIZE'];
+export const RUNTIME_VARIABLES: readonly string[] = [
+  'NODE_ENV',
+  'NODE_OPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+  'TZ',
+  'UV_THREADPOOL_SIZE',
+];
 
 let privateKey: string | undefined;
 /** A throw-away RSA key in PEM, generated once per run: a stand-in for the Maskinporten key Secret. */

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { APPS, HEALTH_PATHS, IMAGE_ENV } from './apps';
+import { APPS, HEALTH_PATHS, IMAGE_ENV, NODE_UID } from './apps';
 import { type Stage, expandArgs, parseDockerfile } from './lib/dockerfile';
 import { DOCKER_DIR, REPO_ROOT } from './lib/paths';
 
@@ -13,16 +13,34 @@ const args = (s: Stage, keyword: string): string[] =>
 const COMPILERS = /\b(build-essential|gcc|g\+\+|clang|make|python3?|node-gyp)\b/;
 
 describe('docker/Dockerfile', () => {
-  it('is multi-stage, and the runtime stage is a slim Node image', () => {
+  const defaults = Object.fromEntries(
+    preamble
+      .filter((i) => i.keyword === 'ARG' && i.args.includes('='))
+      .map((i) => i.args.split('=') as [string, string]),
+  );
+  const imageOf = (s: Stage): string => expandArgs(s.image, defaults);
+  const nodeStages = stages.filter((s) => imageOf(s).startsWith('node:'));
+
+  it('is multi-stage on Node 24 LTS: every Node stage, and the engines of package.json allow it', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    const nodeVersion =
-      preamble.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_VERSION='))?.args.split('=')[1] ??
-      '';
-    expect(expandArgs(runtime.image, { NODE_VERSION: nodeVersion })).toMatch(
-      /^node:20\.\d+(\.\d+)?-\w+-slim$/,
+    expect(nodeStages.length).toBeGreaterThan(0);
+    for (const s of nodeStages) expect(imageOf(s)).toMatch(/^node:24(\.\d+){0,2}-bookworm(-slim)?$/);
+    // The development machines' Node 20 stays supported; the images' Node must be inside the same range.
+    const engines = String(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).engines.node);
+    expect(engines.split('||').map((r) => r.trim())).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^\^24\./)]),
     );
-    // The Node major of every stage is the one the workspace runs on (package.json engines, .nvmrc-free).
-    for (const s of stages) expect(expandArgs(s.image, { NODE_VERSION: nodeVersion })).toMatch(/^node:20\./);
+  });
+
+  it('runs on a slim Debian of the same release, with only the node binary of the build image', () => {
+    const debian = /-(\w+)$/.exec(imageOf(nodeStages[0]))?.[1];
+    expect(imageOf(runtime)).toMatch(new RegExp(`^(debian:${debian}-slim|node:24[\\d.]*-${debian}-slim)$`));
+    if (imageOf(runtime).startsWith('debian:'))
+      expect(args(runtime, 'COPY')).toContain(
+        `--from=${stages[0].name} /usr/local/bin/node /usr/local/bin/node`,
+      );
+    // npm, npx, corepack and the headers live under /usr/local/lib and /usr/local/include: never copied.
+    for (const a of args(runtime, 'COPY')) expect(a).not.toMatch(/\/usr\/local\/(lib|include)\b/);
   });
 
   it('installs only production dependencies into what the runtime stage copies', () => {
@@ -55,10 +73,10 @@ describe('docker/Dockerfile', () => {
     expect(text).not.toMatch(/<<-?\s*['"]?\w+/); // no heredocs: this reader would not see inside them
   });
 
-  it('runs as the non-root node user, with the image env the checks assume', () => {
+  it('runs as uid 1000 (numeric, so runAsNonRoot can verify it), with the image env the checks assume', () => {
     const users = args(runtime, 'USER');
     expect(users.length).toBeGreaterThan(0);
-    expect(users[users.length - 1]).toBe('node');
+    expect(users[users.length - 1]).toBe(`${NODE_UID}:${NODE_UID}`);
     const env: Record<string, string> = {};
     for (const e of args(runtime, 'ENV')) for (const m of e.matchAll(/(\w+)=(\S+)/g)) env[m[1]] = m[2];
     expect(env).toEqual(expect.objectContaining(IMAGE_ENV));
@@ -70,6 +88,13 @@ describe('docker/Dockerfile', () => {
     expect(hc).toContain(HEALTH_PATHS.live);
     expect(hc).toContain('process.env.PORT');
     expect(args(runtime, 'CMD').join(' ')).toMatch(/"node".*"main\.js"\]$/);
+  });
+
+  it('gives npm the proxy CA only as a build secret (never an image layer or a runtime variable)', () => {
+    for (const s of stages)
+      for (const run of args(s, 'RUN').filter((r) => /NODE_EXTRA_CA_CERTS/.test(r)))
+        expect(run).toMatch(/^--mount=type=secret,id=ca_bundle\b/);
+    expect(args(runtime, 'ENV').join(' ')).not.toMatch(/NODE_EXTRA_CA_CERTS|NPM_CONFIG/i);
   });
 
   it('builds the app named by ARG APP from the Nx webpack output', () => {
@@ -90,6 +115,32 @@ describe('docker/Dockerfile', () => {
       expect(shared).toMatch(/main:\s*'\.\/src\/main\.ts'/);
     },
   );
+
+  it("keeps the root package.json's overrides in each app's generated package.json (npm ci in the deps stage)", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { keepRootOverrides } = require(join(REPO_ROOT, 'tools/webpack/node-app.js')) as {
+      keepRootOverrides: (
+        pkg: object,
+        overrides: Record<string, string>,
+      ) => { overrides?: Record<string, string> };
+    };
+    const root = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      overrides: Record<string, string>;
+    };
+    // What Nx generates for the gateway: fastify (overridden at the root) is a direct dependency, and Nx drops
+    // its override, so npm ci wants the version @nestjs/platform-fastify asks for, which the lock lacks.
+    const generated = {
+      dependencies: { fastify: root.overrides['fastify'], kafkajs: '2.2.4' },
+      overrides: {},
+    };
+    const fixed = keepRootOverrides(generated, root.overrides);
+    for (const name of Object.keys(root.overrides).filter((n) => n in generated.dependencies))
+      expect(fixed.overrides?.[name]).toBe(`$${name}`);
+    expect(keepRootOverrides({ dependencies: { kafkajs: '2.2.4' } }, {})).toEqual({
+      dependencies: { kafkajs: '2.2.4' },
+    });
+  });
 
   it('keeps the build context small and secret-free (docker/Dockerfile.dockerignore)', () => {
     const ignore = join(DOCKER_DIR, 'Dockerfile.dockerignore');

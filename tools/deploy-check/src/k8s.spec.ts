@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Schema, loadConfig } from '@broker-events/config';
 import { TOPICS, allTopics, parseTopicName } from '@broker-events/contracts';
 import { pipelineGroupId } from '@broker-events/messaging';
@@ -16,8 +19,8 @@ import { builtInSchemaProblems, hasBuiltInSchema } from './lib/k8s-schemas';
 import { type ContainerEnv, containerEnv, envSchemaProblems } from './lib/k8s-env';
 import { find, idOf, kindOf, nameOf, ofKind, renderOverlay } from './lib/kustomize';
 import { loadComposeStack } from './lib/compose-stack';
-import { overlayNames } from './lib/paths';
-import { type Obj, arr, at, isObj } from './lib/yaml';
+import { K8S_DIR, REPO_ROOT, overlayNames } from './lib/paths';
+import { type Obj, arr, at, isObj, parseYaml, parseYamlStream } from './lib/yaml';
 
 /** What each overlay must be. A new overlay needs an entry here (the first test says so). */
 interface OverlayExpectation {
@@ -50,6 +53,56 @@ const OVERLAYS: Record<string, OverlayExpectation> = {
   },
 };
 
+/**
+ * The first Strimzi release that runs each Kafka minor (strimzi.io/downloads). A Kafka version missing here
+ * makes the own-kafka check fail: look the Strimzi release up and add it.
+ */
+const STRIMZI_FOR_KAFKA: Record<string, string> = { '4.3': '1.2' };
+
+/** KEDA's names for the apps' KAFKA_SASL_MECHANISM values. */
+const KEDA_SASL: Record<string, string> = {
+  plain: 'plaintext',
+  'scram-sha-256': 'scram_sha256',
+  'scram-sha-512': 'scram_sha512',
+};
+
+/** Does every KEDA Kafka trigger of the app connect as the app does (SASL mechanism, TLS, same Secret keys)? */
+function kedaAuthProblems(objects: readonly Obj[], app: DeployedApp): string[] {
+  const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+  const env = containerEnv(container, objects);
+  const mechanism = env.values['KAFKA_SASL_MECHANISM'];
+  const tls = env.values['KAFKA_SSL'] === 'true' ? 'enable' : 'disable';
+  const problems: string[] = [];
+  for (const s of ofKind(objects, 'ScaledObject').filter(
+    (x) => at(x, 'spec.scaleTargetRef.name') === app.name,
+  ))
+    for (const t of arr(at(s, 'spec.triggers')).filter((x) => at(x, 'type') === 'kafka')) {
+      const sasl = String(at(t, 'metadata.sasl') ?? 'none');
+      const wanted = mechanism ? (KEDA_SASL[mechanism] ?? `? ${mechanism}`) : 'none';
+      if (sasl !== wanted) problems.push(`${app.name}: KEDA sasl ${sasl}, the app ${wanted}`);
+      const kedaTls = String(at(t, 'metadata.tls') ?? 'disable');
+      if (kedaTls !== tls) problems.push(`${app.name}: KEDA tls ${kedaTls}, the app ${tls}`);
+      if (!mechanism) continue;
+      const auth = find(objects, 'TriggerAuthentication', String(at(t, 'authenticationRef.name')));
+      if (!auth) {
+        problems.push(`${app.name}: no TriggerAuthentication for the trigger's credentials`);
+        continue;
+      }
+      for (const [parameter, variable] of [
+        ['username', 'KAFKA_SASL_USERNAME'],
+        ['password', 'KAFKA_SASL_PASSWORD'],
+      ] as const) {
+        const ref = arr(at(auth, 'spec.secretTargetRef')).find((r) => at(r, 'parameter') === parameter);
+        const appRef = env.secrets[variable];
+        if (!appRef || at(ref, 'name') !== appRef.secret || at(ref, 'key') !== appRef.key)
+          problems.push(
+            `${app.name}: KEDA's ${parameter} is ${String(at(ref, 'name'))}/${String(at(ref, 'key'))}, the app's ${variable} ${appRef ? `${appRef.secret}/${appRef.key}` : 'is not from a Secret'}`,
+          );
+      }
+    }
+  return problems;
+}
+
 const overlays = overlayNames();
 const compose = loadComposeStack();
 const composeKafkaImage = String(at(compose.services['kafka'], 'image'));
@@ -62,7 +115,23 @@ it('every overlay under k8s/overlays is known to this spec (and there are overla
 function selects(selector: unknown, labels: unknown): boolean {
   const match = at(selector, 'matchLabels');
   if (!isObj(match) || Object.keys(match).length === 0 || !isObj(labels)) return false;
-  return Object.entries(match).every(([k, v]) => labels[k] === v);
+  const expressionsHold = arr(at(selector, 'matchExpressions')).every((e) => {
+    const value = labels[String(at(e, 'key'))];
+    const values = arr(at(e, 'values'));
+    switch (at(e, 'operator')) {
+      case 'In':
+        return values.includes(value);
+      case 'NotIn':
+        return !values.includes(value);
+      case 'Exists':
+        return value !== undefined;
+      case 'DoesNotExist':
+        return value === undefined;
+      default:
+        return false;
+    }
+  });
+  return expressionsHold && Object.entries(match).every(([k, v]) => labels[k] === v);
 }
 
 function topicName(t: Obj): string {
@@ -151,6 +220,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     const containers = arr(at(podSpec, 'containers'));
     const container = containers[0];
     const port = (): number => Number(appEnv(app).config['PORT']);
+    /** Where /health and /metrics are served: METRICS_PORT (the gateway's, when set) or PORT. */
+    const healthPort = (): number => Number(appEnv(app).config['METRICS_PORT'] ?? appEnv(app).config['PORT']);
     /** A probe/Service port (number or container port name) → container port number. */
     const containerPort = (p: unknown): number | undefined =>
       typeof p === 'number'
@@ -166,6 +237,23 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         at(a, 'spec.scaleTargetRef.name') === name &&
         (at(a, 'spec.scaleTargetRef.kind') ?? 'Deployment') === 'Deployment',
     );
+
+    it("takes its image from the overlay's own images: list (one entry, the one place to set it)", () => {
+      const kustomization = parseYaml(
+        readFileSync(join(K8S_DIR, 'overlays', overlay, 'kustomization.yaml'), 'utf8'),
+        overlay,
+      );
+      const entries = arr(at(kustomization, 'images')).filter((i) =>
+        String(at(i, 'name')).endsWith(`/broker-events-${name}`),
+      );
+      expect(entries).toHaveLength(1);
+      const e = entries[0];
+      const ref = String(at(e, 'newName') ?? at(e, 'name'));
+      const digest = at(e, 'digest');
+      expect(at(container, 'image')).toBe(
+        digest ? `${ref}@${String(digest)}` : `${ref}:${String(at(e, 'newTag'))}`,
+      );
+    });
 
     it('runs one container of the broker-events-<app> image, pinned to a tag', () => {
       expect(containers).toHaveLength(1);
@@ -224,14 +312,22 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       expect(at(container, 'readinessProbe.httpGet.path')).toBe(HEALTH_PATHS.ready);
       expect(at(container, 'startupProbe.httpGet.path')).toBe(HEALTH_PATHS.live);
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe'])
-        expect([probe, containerPort(at(container, [probe, 'httpGet', 'port']))]).toEqual([probe, port()]);
+        expect([probe, containerPort(at(container, [probe, 'httpGet', 'port']))]).toEqual([
+          probe,
+          healthPort(),
+        ]);
       const service = find(objects, 'Service', name);
       expect(selects({ matchLabels: at(service, 'spec.selector') }, podLabels)).toBe(true);
-      for (const p of arr(at(service, 'spec.ports'))) expect(containerPort(at(p, 'targetPort'))).toBe(port());
+      for (const p of arr(at(service, 'spec.ports')))
+        expect([port(), healthPort()]).toContain(containerPort(at(p, 'targetPort')));
     });
 
     it('keeps its persistent folders on a PersistentVolumeClaim of the overlay', () => {
       const { config } = appEnv(app);
+      if ((app.persistentDirs?.(config) ?? []).length > 0)
+        // Without it, the kubelet re-chowns every file of the volume to fsGroup on each start: minutes on a
+        // large volume, during which the pod is not started.
+        expect(at(podSpec, 'securityContext.fsGroupChangePolicy')).toBe('OnRootMismatch');
       for (const variable of app.persistentDirs?.(config) ?? []) {
         const dir = String(config[variable]);
         expect([variable, dir.startsWith('/')]).toEqual([variable, true]); // not relative to the image's workdir
@@ -279,12 +375,44 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       );
       expect(allowing.length).toBeGreaterThan(0);
       for (const p of allowing)
-        for (const rule of arr(at(p, 'spec.ingress')))
-          for (const rp of arr(at(rule, 'ports'))) expect(containerPort(at(rp, 'port'))).toBe(port());
+        for (const rule of arr(at(p, 'spec.ingress'))) {
+          expect(arr(at(rule, 'ports')).length).toBeGreaterThan(0); // no rule that opens every port
+          for (const rp of arr(at(rule, 'ports')))
+            expect([port(), healthPort()]).toContain(containerPort(at(rp, 'port')));
+        }
     });
 
     if (app.publicPath !== undefined) {
       const publicPath = app.publicPath;
+      it('serves health and metrics on a port of their own; only the Ingress controller reaches the webhook port', () => {
+        expect(healthPort()).not.toBe(port());
+        expect(containerPort('metrics')).toBe(healthPort());
+        const controller = at(find(objects, 'NetworkPolicy', `${name}-from-ingress-controller`), [
+          'spec',
+          'ingress',
+          0,
+          'from',
+        ]);
+        expect(arr(controller).length).toBeGreaterThan(0);
+        const admitting = ofKind(objects, 'NetworkPolicy').filter((p) =>
+          selects(at(p, 'spec.podSelector'), podLabels),
+        );
+        for (const p of admitting)
+          for (const rule of arr(at(p, 'spec.ingress')))
+            if (arr(at(rule, 'ports')).some((rp) => containerPort(at(rp, 'port')) === port()))
+              expect([nameOf(p), at(rule, 'from')]).toEqual([nameOf(p), controller]);
+      });
+
+      it('pauses before SIGTERM (preStop) so the Ingress stops routing to it first, within the grace period', () => {
+        const preStop = at(container, 'lifecycle.preStop');
+        const command = arr(at(preStop, 'exec.command')).map(String);
+        const seconds = Number(at(preStop, 'sleep.seconds') ?? (command[0] === 'sleep' ? command[1] : NaN));
+        expect(seconds).toBeGreaterThanOrEqual(3);
+        const grace = Number(at(podSpec, 'terminationGracePeriodSeconds') ?? 30);
+        // The pause and the app's own graceful shutdown both come out of terminationGracePeriodSeconds.
+        expect(seconds + Number(appEnv(app).config['SHUTDOWN_GRACE_MS']) / 1000).toBeLessThan(grace);
+      });
+
       it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
         const ingresses = ofKind(objects, 'Ingress').filter((i) =>
           arr(at(i, 'spec.rules')).some((r) =>
@@ -332,13 +460,17 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
           expect(at(t, 'metadata.consumerGroup')).toBe(pipelineGroupId(String(config['CONSUMER_NAME'])));
           expect(sourceTopics).toContain(at(t, 'metadata.topic'));
           expect(String(at(t, 'metadata.bootstrapServers')).split(',')).toEqual(config['KAFKA_BROKERS']);
-          expect(at(t, 'metadata.offsetResetPolicy')).toBe('earliest'); // the pipeline subscribes fromBeginning
+          // A new group's lag is counted from where the app starts: KEDA and the app must agree, or KEDA sees the
+          // whole topic as lag for an app that starts at the newest event and scales to the maximum.
+          expect([name, at(t, 'metadata.offsetResetPolicy')]).toEqual([name, config['CONSUMER_START_FROM']]);
           const topic = topics.find((k) => topicName(k) === at(t, 'metadata.topic'));
           expect(Number(at(scaled[0], 'spec.maxReplicaCount'))).toBeLessThanOrEqual(
             Number(at(topic, 'spec.partitions')),
           );
         }
         expect(sourceTopics.slice().sort()).toEqual(triggers.map((t) => at(t, 'metadata.topic')).sort());
+        // KEDA reads the lag with the apps' own credentials: same SASL mechanism, TLS, Secret keys.
+        expect(kedaAuthProblems(objects, app)).toEqual([]);
         expect(Number(at(scaled[0], 'spec.minReplicaCount'))).toBeGreaterThanOrEqual(1);
       });
     }
@@ -412,6 +544,174 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         for (const b of appEnv(app).config['KAFKA_BROKERS'] as string[]) expect(bootstrap).toContain(b);
       // The version compose runs locally is the version deployed.
       expect(composeKafkaImage).toBe(`apache/kafka:${String(at(kafka, 'spec.kafka.version'))}`);
+      // The Strimzi release that supports this Kafka version is the one the overlay and the docs ask for.
+      const kafkaMinor = String(at(kafka, 'spec.kafka.version')).split('.').slice(0, 2).join('.');
+      const strimzi = STRIMZI_FOR_KAFKA[kafkaMinor];
+      expect([kafkaMinor, strimzi]).toEqual([kafkaMinor, expect.any(String)]);
+      expect(readFileSync(join(K8S_DIR, 'overlays', overlay, 'kustomization.yaml'), 'utf8')).toContain(
+        `Strimzi ≥ ${strimzi}`,
+      );
+      expect(readFileSync(join(REPO_ROOT, 'docs/deployment.md'), 'utf8')).toContain(
+        `Kafka ${kafkaMinor} needs Strimzi ≥ ${strimzi}`,
+      );
     });
   }
+});
+
+describe('environments that must never meet', () => {
+  /** The Kafka cluster an overlay's apps and topics use: bootstrap addresses (host.namespace) and topic owner. */
+  function kafkaOf(overlay: string): { bootstrap: string[]; cluster: string } {
+    const objects = renderOverlay(overlay);
+    const config =
+      find(objects, 'ConfigMap', 'kafka-config') ??
+      ofKind(objects, 'ConfigMap').find((c) => nameOf(c).startsWith('kafka-config'));
+    const bootstrap = String(at(config, 'data.KAFKA_BROKERS')).split(',');
+    const namespace = String(at(ofKind(objects, 'KafkaTopic')[0], 'metadata.namespace'));
+    const labels = new Set(
+      ofKind(objects, 'KafkaTopic').map((t) => at(t, ['metadata', 'labels', 'strimzi.io/cluster'])),
+    );
+    expect(labels.size).toBe(1);
+    // A Strimzi cluster is named within the namespace its bootstrap Service lives in.
+    const clusterNamespace = /\.([a-z0-9-]+)\.svc/.exec(bootstrap[0])?.[1] ?? namespace;
+    return { bootstrap, cluster: `${clusterNamespace}/${String([...labels][0])}` };
+  }
+
+  it('TT02 and production use different Kafka clusters, so their topics and consumer groups cannot mix', () => {
+    // Topic and group names come from libs/contracts and are the same in every environment (Altinn's events
+    // of one environment on one cluster); what separates TT02 from production is the cluster itself.
+    const byAltinn = new Map<string, string[]>();
+    for (const overlay of overlays) {
+      const altinn = OVERLAYS[overlay].altinn;
+      byAltinn.set(altinn, [...(byAltinn.get(altinn) ?? []), overlay]);
+    }
+    for (const tt02 of byAltinn.get('tt02') ?? [])
+      for (const production of byAltinn.get('production') ?? []) {
+        const a = kafkaOf(tt02);
+        const b = kafkaOf(production);
+        expect([tt02, production, a.cluster === b.cluster]).toEqual([tt02, production, false]);
+        expect(a.bootstrap.filter((x) => b.bootstrap.includes(x))).toEqual([]);
+      }
+  });
+});
+
+/** An overlay plus an opt-in component, rendered through a throw-away kustomization under tmp/ (kustomize takes
+ * relative paths only). */
+function renderWithComponent(overlay: string, component: string | undefined, extra: string[] = []): Obj[] {
+  const dir = join(REPO_ROOT, 'tmp', `deploy-check-${component ?? 'images'}-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      `resources: [../../k8s/overlays/${overlay}]`,
+      ...(component ? [`components: [../../k8s/components/${component}]`] : []),
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  try {
+    return parseYamlStream(
+      execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }),
+      dir,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('k8s/components/kafka-scram-tls on top of production', () => {
+  const objects = renderWithComponent('production', 'kafka-scram-tls');
+
+  it('renders valid objects', () => {
+    const problems: string[] = [];
+    for (const o of objects)
+      if (hasBuiltInSchema(o)) problems.push(...builtInSchemaProblems(o).map((p) => `${idOf(o)}: ${p}`));
+      else problems.push(...customResourceProblems(o).map((p) => `${idOf(o)}: ${p}`));
+    expect(problems).toEqual([]);
+  });
+
+  it.each(CONSUMERS.map((c) => [c.name, c] as const))(
+    '%s: the app uses SCRAM over TLS, and KEDA authenticates exactly as the app does',
+    (_name, app) => {
+      const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+      const env = containerEnv(container, objects);
+      expect([env.values['KAFKA_SASL_MECHANISM'], env.values['KAFKA_SSL']]).toEqual([
+        'scram-sha-512',
+        'true',
+      ]);
+      expect(kedaAuthProblems(objects, app)).toEqual([]);
+      // …and the check sees a trigger that does not.
+      const broken = objects.map((o) =>
+        kindOf(o) === 'TriggerAuthentication'
+          ? { ...o, spec: { secretTargetRef: [{ parameter: 'username', name: 'other', key: 'username' }] } }
+          : o,
+      );
+      expect(kedaAuthProblems(broken, app).length).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('k8s/components/egress on top of each overlay', () => {
+  /** What each app talks to, from its config schema: name resolution, Kafka, and what its settings name. */
+  function neededPorts(app: DeployedApp): number[] {
+    const vars = Object.keys(app.schema);
+    const ports = [53, 9092, 9093];
+    if (vars.some((v) => v.endsWith('_DATABASE_URL'))) ports.push(5432);
+    if (vars.includes('REDIS_URL')) ports.push(6379);
+    if (vars.includes('SMTP_PORT')) ports.push(587, 465);
+    if (vars.includes('SLACK_WEBHOOK_URL') || vars.includes('ALTINN_ENVIRONMENT')) ports.push(443);
+    return ports.sort((a, b) => a - b);
+  }
+
+  describe.each(overlays)('%s', (overlay) => {
+    const objects = renderWithComponent(overlay, 'egress');
+    const policies = ofKind(objects, 'NetworkPolicy');
+
+    it('renders valid objects, with a default deny of egress', () => {
+      for (const p of policies) expect([idOf(p), builtInSchemaProblems(p)]).toEqual([idOf(p), []]);
+      expect(
+        policies.filter(
+          (p) =>
+            Object.keys((at(p, 'spec.podSelector') as Obj) ?? {}).length === 0 &&
+            arr(at(p, 'spec.policyTypes')).includes('Egress') &&
+            at(p, 'spec.egress') === undefined,
+        ),
+      ).toHaveLength(1);
+    });
+
+    it.each(APPS.map((a) => [a.name, a] as const))(
+      '%s may reach exactly the ports it needs',
+      (_name, app) => {
+        const labels = at(find(objects, 'Deployment', app.name), 'spec.template.metadata.labels');
+        const allowed = new Set<number>();
+        for (const p of policies)
+          if (
+            arr(at(p, 'spec.policyTypes')).includes('Egress') &&
+            (Object.keys((at(p, 'spec.podSelector') as Obj) ?? {}).length === 0 ||
+              selects(at(p, 'spec.podSelector'), labels))
+          )
+            for (const rule of arr(at(p, 'spec.egress'))) {
+              expect(arr(at(rule, 'ports')).length).toBeGreaterThan(0); // never "any port"
+              for (const rp of arr(at(rule, 'ports'))) allowed.add(Number(at(rp, 'port')));
+            }
+        expect([...allowed].sort((a, b) => a - b)).toEqual(neededPorts(app));
+      },
+    );
+  });
+});
+
+it('an overlay can pin every image by digest with kustomize images: (what docs/deployment.md tells)', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const objects = renderWithComponent('production', undefined, [
+    'images:',
+    ...APPS.map(
+      (a) =>
+        `  - { name: ghcr.io/example-org/broker-events-${a.name}, newName: registry.example.no/team/broker-events-${a.name}, digest: '${digest}' }`,
+    ),
+  ]);
+  for (const app of APPS)
+    expect(
+      at(find(objects, 'Deployment', app.name), ['spec', 'template', 'spec', 'containers', 0, 'image']),
+    ).toBe(`registry.example.no/team/broker-events-${app.name}@${digest}`);
 });

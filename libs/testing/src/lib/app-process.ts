@@ -38,6 +38,8 @@ export interface AppProcess {
 export interface StartOptions {
   /** The path polled until it answers 200. Default /health/live. */
   readyPath?: string;
+  /** The port readyPath is polled on, when not the app's PORT (the gateway's METRICS_PORT). */
+  readyPort?: number;
   timeoutMs?: number;
 }
 
@@ -72,7 +74,7 @@ export async function startAppProcess(
   env: Record<string, string>,
   options: StartOptions = {},
 ): Promise<AppProcess> {
-  const { readyPath = '/health/live', timeoutMs = 30_000 } = options;
+  const { readyPath = '/health/live', timeoutMs = 30_000, readyPort } = options;
   const port = Number(env['PORT'] ?? (await freePort()));
   const { child, output } = spawnApp(app, { ...env, PORT: String(port), HOST: '127.0.0.1' });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
@@ -83,7 +85,7 @@ export async function startAppProcess(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}:\n${output()}`);
     try {
-      if ((await fetch(url + readyPath)).status === 200) break;
+      if ((await fetch(`http://127.0.0.1:${readyPort ?? port}${readyPath}`)).status === 200) break;
     } catch {
       // not listening yet
     }

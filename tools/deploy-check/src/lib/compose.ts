@@ -11,7 +11,14 @@ export function readDotenv(path: string): Record<string, string> {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
     if (!m) throw new Error(`${path}: cannot read line ${JSON.stringify(raw)}`);
-    out[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+    const value = m[2];
+    // A value that starts with a quote is one quoted string (as compose's dotenv parsers read it): anything
+    // after the closing quote makes the line unreadable to them (`EMAIL_FROM="Name" <a@b>`).
+    if (/^['"]/.test(value) && !/^(['"])(?:(?!\1).)*\1(\s+#.*)?$/.test(value))
+      throw new Error(
+        `${path}: quote the whole value of ${m[1]} (compose cannot read ${JSON.stringify(raw)})`,
+      );
+    out[m[1]] = value.replace(/^(['"])(.*?)\1(\s+#.*)?$/, '$2');
   }
   return out;
 }

@@ -230,6 +230,19 @@ export function scaledObjectProblems(o: Obj): string[] {
   return problems;
 }
 
+/** KEDA TriggerAuthentication: Secret keys handed to a scaler as named parameters. */
+function triggerAuthenticationProblems(o: Obj): string[] {
+  const spec = at(o, 'spec');
+  const problems = unknownKeys(spec, ['secretTargetRef', 'env', 'podIdentity'], 'spec');
+  arr(at(spec, 'secretTargetRef')).forEach((r, i) => {
+    const where = `spec.secretTargetRef[${i}]`;
+    problems.push(...unknownKeys(r, ['parameter', 'name', 'key'], where));
+    for (const k of ['parameter', 'name', 'key'])
+      if (typeof at(r, k) !== 'string') problems.push(`${where}.${k} is required (a string)`);
+  });
+  return problems;
+}
+
 export function customResourceProblems(o: Obj): string[] {
   const key = `${String(o['apiVersion'])}/${String(o['kind'])}`;
   switch (key) {
@@ -241,6 +254,8 @@ export function customResourceProblems(o: Obj): string[] {
       return kafkaNodePoolProblems(o);
     case `${KEDA_API}/ScaledObject`:
       return scaledObjectProblems(o);
+    case `${KEDA_API}/TriggerAuthentication`:
+      return triggerAuthenticationProblems(o);
     default:
       throw new Error(`no structural check known for ${key}`);
   }

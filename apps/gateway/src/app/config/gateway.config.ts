@@ -31,6 +31,13 @@ function cidrProblem(v: string): string | undefined {
  */
 export const gatewayConfigSchema = {
   PORT: int({ doc: 'HTTP port.', default: 8080, min: 1, max: 65535 }),
+  METRICS_PORT: optional(
+    int({
+      doc: 'A second port for /health/live, /health/ready and /metrics alone; PORT then answers only the webhook (404 for those paths), so a NetworkPolicy can keep everything but the Ingress controller away from it. Unset: all on PORT.',
+      min: 1,
+      max: 65535,
+    }),
+  ),
   HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
   WEBHOOK_TOKENS: list({
     doc: 'Secret tokens accepted in the webhook URL (`/altinn/events/<token>` or `?code=<token>`). Several may be valid at once, for rotation. At least 32 characters each.',
@@ -128,6 +135,11 @@ export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;
 export function loadGatewayConfig(env: EnvRecord): GatewayConfig {
   const config = loadConfig('gateway', gatewayConfigSchema, env);
   const problems = kafkaConfigProblems(config);
+  if (config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT)
+    problems.push({
+      variable: 'METRICS_PORT',
+      reason: 'must differ from PORT (leave it unset to serve everything on PORT)',
+    });
   if (problems.length > 0) throw new ConfigError('gateway', problems);
   return config;
 }
