@@ -119,7 +119,8 @@ describe('the Java consumer example (examples/java-consumer)', () => {
       FROM_BEGINNING: 'true',
       EXIT_WHEN_CAUGHT_UP: 'true',
     });
-    expect(stderr).not.toMatch(/Exception/);
+    // Kafka client warnings may mention exceptions; a stack trace from the example itself may not.
+    expect(stderr).not.toMatch(/Exception in thread|at examples\.brokerevents\./);
 
     expect(lines.map((l) => [l.outcome, l.id ?? null, l.type, l.role ?? null, l.data ?? null])).toEqual([
       [
@@ -146,7 +147,7 @@ describe('the Java consumer example (examples/java-consumer)', () => {
     const at = committed[0]?.partitions.find((p) => p.partition === partition)?.offset;
     expect(end).toBe(String(Object.keys(events).length));
     expect(at).toBe(end);
-  });
+  }, 180_000);
 
   it('refuses bad settings at startup, naming each bad variable', async () => {
     const failure = await runJavaConsumer({
@@ -163,5 +164,5 @@ describe('the Java consumer example (examples/java-consumer)', () => {
     expect(failure?.stderr).toMatch(/ROLES/);
     expect(failure?.stderr).toMatch(/KAFKA_USERNAME is required/);
     expect(failure?.stderr).not.toMatch(/not-to-be-printed/);
-  });
+  }, 60_000);
 });

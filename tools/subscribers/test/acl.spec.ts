@@ -203,7 +203,7 @@ describe('a subscriber KafkaUser on a broker with SCRAM and an authorizer', () =
       });
     });
     expect(seen).toBe(id);
-  });
+  }, 60_000);
 
   it('does not let team-a write to the events topic', async () => {
     const producer = asTeam('team-a').producer();
@@ -261,6 +261,7 @@ describe('a subscriber KafkaUser on a broker with SCRAM and an authorizer', () =
       expect(refusals.length).toBeGreaterThan(0);
       expect(refusals.every((r) => /Not authorized to access group/i.test(r))).toBe(true);
     },
+    60_000,
   );
 
   it('refuses a wrong password', async () => {
