@@ -206,7 +206,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       title: 'broker-events topics',
       version,
       description:
-        "Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer's retry and dead-letter topics. Generated from libs/contracts; do not edit by hand.",
+        "Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer's retry and dead-letter topics. Generated from libs/contracts; do not edit by hand. To subscribe a system of your own, read docs/subscribing.md.",
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',
@@ -216,10 +216,31 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
         protocol: 'kafka',
         description: 'The local broker started by `npm run kafka:start`.',
       },
+      cluster: {
+        host: 'broker-events-kafka-bootstrap:9093',
+        protocol: 'kafka-secure',
+        description:
+          "The Strimzi cluster's TLS listener, for internal subscribers. Each team gets its own SCRAM-SHA-512 user (or TLS client certificate) with read-only ACLs from `npm run subscriber -- add <team>`.",
+        security: [
+          { $ref: '#/components/securitySchemes/scram' },
+          { $ref: '#/components/securitySchemes/tlsClient' },
+        ],
+      },
     },
     channels,
     operations,
     components: {
+      securitySchemes: {
+        scram: {
+          type: 'scramSha512',
+          description: 'SCRAM-SHA-512 over TLS: user and password from the Secret of your KafkaUser.',
+        },
+        tlsClient: {
+          type: 'X509',
+          description:
+            'Mutual TLS: user.p12 and user.password from the Secret of your KafkaUser (--auth tls).',
+        },
+      },
       messages: {
         ...messages,
         Quarantined: {
