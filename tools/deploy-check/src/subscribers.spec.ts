@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSUMERS } from './apps';
+import { customResourceProblems } from './lib/crds';
 import { kafkaUserProblems, overlappingGroups } from './lib/kafka-user';
 import { kindOf, nameOf, ofKind } from './lib/kustomize';
 import { K8S_DIR, REPO_ROOT } from './lib/paths';
@@ -124,6 +125,10 @@ describe('k8s/subscribers (KafkaUsers of internal subscribers)', () => {
       operations: ['Read'],
     };
     expect(kafkaUserProblems(user([topic, group]))).toEqual([]);
+    // The same check runs for a KafkaUser in any overlay (k8s.spec.ts checks every custom resource).
+    expect(customResourceProblems(user([{ ...topic, operations: ['All'] }, group])).join()).toMatch(
+      /All on topic/,
+    );
     const problems = (acls: unknown[]) => kafkaUserProblems(user(acls)).join('\n');
     expect(problems([{ ...topic, operations: ['Read', 'Write'] }, group])).toMatch(
       /Write on topic is more than/,
