@@ -4,7 +4,8 @@
  * gateway did not know, skip the rest unread, and commit every offset only after its work.
  */
 import { BrokerEventType, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
-import { sampleEvent } from '@broker-events/contracts/testing';
+import { loadSample, sampleEvent, sampleEventBody } from '@broker-events/contracts/testing';
+import { startAppProcess } from '@broker-events/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ const run = promisify(execFile);
 const projectDir = join(__dirname, '..');
 
 interface Printed {
-  outcome: 'handled' | 'unknown-type';
+  outcome: 'handled' | 'unknown-type' | 'invalid';
   partition: number;
   offset: number;
   key: string;
@@ -147,6 +148,61 @@ describe('the Java consumer example (examples/java-consumer)', () => {
     const at = committed[0]?.partitions.find((p) => p.partition === partition)?.offset;
     expect(end).toBe(String(Object.keys(events).length));
     expect(at).toBe(end);
+  }, 180_000);
+
+  it('reads what the real gateway wrote to the events topic', async () => {
+    const token = `java-spec-${randomUUID()}`;
+    const gateway = await startAppProcess('gateway', {
+      KAFKA_BROKERS: brokers.join(','),
+      WEBHOOK_TOKENS: token,
+      ALLOWED_SOURCE_CIDRS: '127.0.0.1/32',
+      LOG_LEVEL: 'warn',
+    });
+    const transfer = randomUUID();
+    const bodies = [
+      sampleEventBody({ resourceinstance: transfer, data: { Role: 'Sender' } }),
+      sampleEventBody({ resourceinstance: transfer, data: { Role: 'Recipient' } }),
+      // The event from Altinn's docs: capitalised type, no data.
+      {
+        ...(loadSample('seed-docs-example').body as Record<string, unknown>),
+        id: randomUUID(),
+        resourceinstance: transfer,
+      },
+      sampleEventBody({
+        resourceinstance: transfer,
+        type: 'no.altinn.broker.filescanned',
+        data: { Role: 'Sender' },
+      }),
+    ];
+    try {
+      for (const body of bodies) {
+        // 200 only after Kafka acknowledged the record (acks=all), so it is on the topic when this returns.
+        const res = await fetch(`${gateway.url}/altinn/events/${token}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(200);
+      }
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+    }
+
+    const { lines } = await runJavaConsumer({
+      KAFKA_BROKERS: brokers.join(','),
+      GROUP_ID: `team-java-spec-${randomUUID()}`,
+      EVENT_TYPES: BrokerEventType.Published,
+      ROLES: 'Recipient',
+      FROM_BEGINNING: 'true',
+      EXIT_WHEN_CAUGHT_UP: 'true',
+    });
+    // The topic also holds what other specs wrote: look at this transfer only.
+    const ours = lines.filter((l) => l.key === transfer);
+    expect(ours.map((l) => [l.outcome, l.id ?? null, l.role ?? null, l.data ?? null])).toEqual([
+      ['handled', bodies[1]['id'], 'Recipient', { Role: 'Recipient' }],
+      ['handled', bodies[2]['id'], null, null],
+      ['unknown-type', null, null, null],
+    ]);
   }, 180_000);
 
   it('refuses bad settings at startup, naming each bad variable', async () => {

@@ -1,11 +1,10 @@
 package examples.brokerevents;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloudevents.CloudEvent;
-import io.cloudevents.CloudEventData;
 import io.cloudevents.kafka.KafkaMessageFactory;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -110,40 +109,56 @@ public final class BrokerEventsConsumer {
       case SKIP -> {
         // Not ours, decided on headers alone: the value is not read.
       }
-      case UNKNOWN_TYPE -> print("unknown-type", record, null);
+      case UNKNOWN_TYPE -> print("unknown-type", record, null, null);
       case HANDLE -> {
         // Binary mode: attributes from the ce_* headers, data from the value. A record with no value (null or
         // zero bytes) is an event without data: the SDK gives getData() == null; never parse it as JSON.
-        CloudEvent event = KafkaMessageFactory.createReader(record).toEvent();
-        print("handled", record, event);
+        CloudEvent event;
+        JsonNode data;
+        try {
+          event = KafkaMessageFactory.createReader(record).toEvent();
+          data = event.getData() == null ? null : JSON.readTree(event.getData().toBytes());
+        } catch (RuntimeException | java.io.IOException e) {
+          // The gateway never writes such a record; if one is there, say so and go on rather than stop the
+          // group on it forever. (A real service might park it on a topic or table of its own.)
+          printProblem("invalid", record, e.getClass().getSimpleName() + ": " + e.getMessage());
+          return;
+        }
+        print("handled", record, event, data);
       }
     }
   }
 
-  private void print(String outcome, ConsumerRecord<String, byte[]> record, CloudEvent event) {
-    ObjectNode line = JSON.createObjectNode();
-    line.put("outcome", outcome);
-    line.put("partition", record.partition());
-    line.put("offset", record.offset());
-    line.put("key", record.key());
-    line.put("type", HeaderFilter.header(record.headers(), HeaderFilter.TYPE));
+  private void printProblem(String outcome, ConsumerRecord<String, byte[]> record, String problem) {
+    ObjectNode line = base(outcome, record);
+    line.put("problem", problem);
+    emit(line);
+  }
+
+  private void print(String outcome, ConsumerRecord<String, byte[]> record, CloudEvent event, JsonNode data) {
+    ObjectNode line = base(outcome, record);
     if (event != null) {
       line.put("id", event.getId());
       line.put("source", event.getSource().toString());
       line.put("subject", event.getSubject());
       line.put("resourceinstance", String.valueOf(event.getExtension("resourceinstance")));
       line.put("role", HeaderFilter.header(record.headers(), HeaderFilter.ROLE));
-      CloudEventData data = event.getData();
-      if (data == null) {
-        line.putNull("data");
-      } else {
-        try {
-          line.set("data", JSON.readTree(new String(data.toBytes(), StandardCharsets.UTF_8)));
-        } catch (java.io.IOException e) {
-          throw new IllegalStateException("data of event " + event.getId() + " is not JSON", e);
-        }
-      }
+      line.set("data", data == null ? JSON.nullNode() : data);
     }
+    emit(line);
+  }
+
+  private static ObjectNode base(String outcome, ConsumerRecord<String, byte[]> record) {
+    ObjectNode line = JSON.createObjectNode();
+    line.put("outcome", outcome);
+    line.put("partition", record.partition());
+    line.put("offset", record.offset());
+    line.put("key", record.key());
+    line.put("type", HeaderFilter.header(record.headers(), HeaderFilter.TYPE));
+    return line;
+  }
+
+  private static void emit(ObjectNode line) {
     System.out.println(line);
     System.out.flush();
   }
