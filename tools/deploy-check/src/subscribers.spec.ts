@@ -57,7 +57,7 @@ describe('k8s/subscribers (KafkaUsers of internal subscribers)', () => {
       addSubscriber(dir, 'team-payroll');
       addSubscriber(dir, 'team-archive-sync', '--auth', 'tls');
     }, 120_000);
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
 
     it('passes these checks: exactly Read/Describe on the events topic and Read on <team>-* groups', () => {
       const users = ofKind(render(dir), 'KafkaUser');
