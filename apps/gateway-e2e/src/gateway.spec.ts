@@ -1,3 +1,4 @@
+import { recordValidator } from '@broker-events/asyncapi';
 import { TOPICS, fromKafkaRecord, parseCloudEvent } from '@broker-events/contracts';
 import { loadSamples, sampleEventBody } from '@broker-events/contracts/testing';
 import { TopicTail } from '@broker-events/messaging/testing';
@@ -61,6 +62,7 @@ describe('valid events', () => {
     }
     const ids = samples.map((s) => (s.body as { id: string }).id);
     await tail.waitFor((m) => ids.every((id) => m.some((x) => x.headers['ce_id'] === id)));
+    const schemas = recordValidator();
     for (const sample of samples) {
       const body = sample.body as { id: string; resourceinstance: string };
       const found = tail.on(TOPICS.events).filter((m) => m.headers['ce_id'] === body.id);
@@ -68,6 +70,11 @@ describe('valid events', () => {
       const [msg] = found;
       expect(msg.key).toBe(body.resourceinstance);
       expect(msg.headers['ce_specversion']).toBe('1.0');
+      // What subscribers in any language are told to expect: docs/schemas (JSON Schema 2020-12, ajv).
+      expect({ sample: sample.name, problems: schemas.problems(msg) }).toEqual({
+        sample: sample.name,
+        problems: [],
+      });
       const decoded = fromKafkaRecord({ key: msg.key, value: msg.value, headers: msg.headers });
       const original = parseCloudEvent(sample.body);
       expect(decoded.ok && original.ok).toBe(true);

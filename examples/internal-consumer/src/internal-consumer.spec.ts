@@ -17,6 +17,8 @@ describe('the internal-consumer example (README: Subscribing your own service)',
     const fileTransferId = randomUUID();
     const skipped = sampleEvent({ resourceinstance: fileTransferId, data: { Role: 'Sender' } });
     const wanted = sampleEvent({ resourceinstance: fileTransferId, data: { Role: 'Recipient' } });
+    // No data: an empty record value and no altinn_role header. Kept by the role filter, and not parsed.
+    const noData = sampleEvent({ resourceinstance: fileTransferId, data: undefined });
     const admin = kafka.admin();
     await admin.connect();
     if (!(await admin.listTopics()).includes(TOPICS.events))
@@ -36,14 +38,14 @@ describe('the internal-consumer example (README: Subscribing your own service)',
       onEvent: (event) => {
         if (event.fileTransferId !== fileTransferId) return;
         received.push(event);
-        if (event.id === wanted.id) arrived();
+        if (event.id === noData.id) arrived();
       },
     });
 
-    // Same key, same partition, in this order: when `wanted` arrives, `skipped` has been passed over.
+    // Same key, same partition, in this order: when `noData` arrives, the others have been passed over.
     const producer = kafka.producer();
     await producer.connect();
-    for (const event of [skipped, wanted]) {
+    for (const event of [skipped, wanted, noData]) {
       const record = toKafkaRecord(event, canonicalEventType(event.type));
       await producer.send({
         topic: record.topic,
@@ -53,9 +55,11 @@ describe('the internal-consumer example (README: Subscribing your own service)',
     await producer.disconnect();
     await wantedArrived;
 
-    expect(received.map((e) => [e.id, e.type, e.role])).toEqual([
-      [wanted.id, BrokerEventType.Published, 'Recipient'],
+    expect(received.map((e) => [e.id, e.type, e.role, e.data])).toEqual([
+      [wanted.id, BrokerEventType.Published, 'Recipient', { Role: 'Recipient' }],
+      [noData.id, BrokerEventType.Published, undefined, undefined],
     ]);
+    expect(received[1]?.value?.length ?? 0).toBe(0);
     const check = kafka.admin();
     await check.connect();
     const groups = await check.describeGroups([groupId]);

@@ -14,7 +14,10 @@ export interface InternalConsumerOptions {
   groupId: string;
   /** Canonical event types to act on (the `ce_type` header), e.g. `no.altinn.broker.published`. */
   types: readonly string[];
-  /** `Sender` and/or `Recipient` (the `altinn_role` header); empty: both. */
+  /**
+   * `Sender` and/or `Recipient` (the `altinn_role` header); empty: both. An event without data has no
+   * `altinn_role`: it is kept (its subject says whose it is), never dropped because its role is unknown.
+   */
   roles?: readonly string[];
   /** Start from the oldest event the topic still holds when the group is new (default: only new events). */
   fromBeginning?: boolean;
@@ -27,8 +30,19 @@ export interface ReceivedEvent {
   role: string | undefined;
   /** The record key: the file transfer id, so all events of one transfer arrive in order. */
   fileTransferId: string;
-  /** The CloudEvent's `data` (JSON), for the events you chose; parse and validate it yourself. */
+  /** The record value: the CloudEvent's `data` as JSON bytes; empty or null when the event has no data. */
   value: Buffer | null;
+  /**
+   * The `data`, parsed: undefined for an event without data. Binary mode puts "no data" as a record without a
+   * value, and the gateway writes it as zero bytes: JSON.parse of that throws, so check first (as here).
+   */
+  data: unknown;
+}
+
+/** The event's data from a binary-mode record value: undefined when there is none (null or zero bytes). */
+export function eventData(value: Buffer | null): unknown {
+  if (value === null || value.length === 0) return undefined;
+  return JSON.parse(value.toString('utf8')) as unknown;
 }
 
 export interface RunningConsumer {
@@ -54,13 +68,14 @@ export async function startInternalConsumer(options: InternalConsumerOptions): P
       const type = header(message.headers, HEADERS.type);
       const role = header(message.headers, HEADERS.role);
       if (type === undefined || !types.has(type)) return; // not ours: skipped on headers alone
-      if (roles.size > 0 && (role === undefined || !roles.has(role))) return;
+      if (roles.size > 0 && role !== undefined && !roles.has(role)) return;
       await options.onEvent({
         id: header(message.headers, HEADERS.id) ?? '',
         type,
         role,
         fileTransferId: message.key?.toString() ?? '',
         value: message.value,
+        data: eventData(message.value),
       });
       // Returning commits the offset (kafkajs auto-commit); throwing makes kafkajs retry this record.
     },

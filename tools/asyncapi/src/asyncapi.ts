@@ -4,14 +4,21 @@
  * a test fails when the committed file differs from what the contracts say.
  */
 import {
-  CURRENT_BROKER_EVENT_TYPES,
+  BROKER_TYPE_PREFIX,
+  BrokerEventType,
   EVENT_CATALOG,
   HEADERS,
-  ROLES,
   TOPICS,
   deadLetterTopic,
   retryTopic,
 } from '@broker-events/contracts';
+import {
+  HEADERS_SCHEMA_FILE,
+  SCHEMAS_DIR,
+  UNKNOWN_TYPE_VALUE_SCHEMA_FILE,
+  brokerCatalog,
+  valueSchemaFile,
+} from './schemas';
 
 export interface ConsumerDescription {
   /** Consumer name: the suffix of its retry and dead-letter topics. */
@@ -25,75 +32,46 @@ type Json = Record<string, unknown>;
 
 const str = (description: string, extra: Json = {}): Json => ({ type: 'string', description, ...extra });
 
-function cloudEventHeaders(): Json {
-  return {
-    type: 'object',
-    required: [
-      HEADERS.specversion,
-      HEADERS.id,
-      HEADERS.source,
-      HEADERS.type,
-      HEADERS.typeKnown,
-      HEADERS.kind,
-    ],
-    properties: {
-      [HEADERS.specversion]: str('CloudEvents spec version.', { const: '1.0' }),
-      [HEADERS.id]: str('Event id; (source, id) identifies an event.'),
-      [HEADERS.source]: str('Event source, e.g. https://platform.tt02.altinn.no/broker/api/v1/filetransfer.'),
-      [HEADERS.type]: str('Canonical (lowercase) event type.', {
-        examples: [...CURRENT_BROKER_EVENT_TYPES],
-      }),
-      [HEADERS.time]: str('When it happened (RFC 3339).', { format: 'date-time' }),
-      [HEADERS.subject]: str(
-        'The party this copy is for: urn:altinn:organization:identifier-no:<orgnr>, or the older /organisation/<orgnr> and /party/<id> forms.',
-      ),
-      [HEADERS.resource]: str('The Broker resource, urn:altinn:resource:<id>.'),
-      [HEADERS.resourceinstance]: str('The file transfer id.', { format: 'uuid' }),
-      [HEADERS.alternativesubject]: str('Older events only: the alternative subject.'),
-      [HEADERS.contentType]: str('Media type of the value (the data), when there is data.', {
-        examples: ['application/json'],
-      }),
-      [HEADERS.role]: str('Which party this copy is for, from data.Role.', { enum: [...ROLES] }),
-      [HEADERS.typeKnown]: str('"false" for a no.altinn.broker.* type this version does not know.', {
-        enum: ['true', 'false'],
-      }),
-      [HEADERS.kind]: str('Event kind.', { enum: ['broker', 'broker-unknown'] }),
-      [HEADERS.originalType]: str('The type exactly as received, when it differed from ce_type.'),
-    },
-  };
-}
+/** A reference from docs/asyncapi.yaml to one of the JSON Schema files next to it. */
+const schemaRef = (file: string): Json => ({ $ref: `./${SCHEMAS_DIR}/${file}` });
 
 function deliveryHeaders(): Json {
-  const base = cloudEventHeaders();
-  const props = base['properties'] as Json;
   return {
-    ...base,
-    required: [...(base['required'] as string[]), HEADERS.deliveryConsumer, HEADERS.deliveryAttempt],
-    properties: {
-      ...props,
-      [HEADERS.deliveryConsumer]: str('The consumer that failed to handle the event.'),
-      [HEADERS.deliveryAttempt]: str('Attempts made so far (a number).'),
-      [HEADERS.deliveryNotBefore]: str('Retry records: not to be retried before this time (RFC 3339).'),
-      [HEADERS.deliveryError]: str('Short text of the last error.'),
-      [HEADERS.deliveryFailure]: str('Why it was parked.', { enum: ['transient', 'permanent', 'invalid'] }),
-      [HEADERS.deliveryFirstFailedAt]: str('First failure (RFC 3339).'),
-      [HEADERS.deliveryLastFailedAt]: str('Latest failure (RFC 3339).'),
-      [HEADERS.deliveryOriginalTopic]: str('Topic the record was first read from.'),
-      [HEADERS.deliveryOriginalPartition]: str('Partition the record was first read from.'),
-      [HEADERS.deliveryOriginalOffset]: str('Offset the record was first read from.'),
-      [HEADERS.deliveryRound]: str('Retry-topic rounds used.'),
-      [HEADERS.deliveryRedrivenAt]: str('When an operator last re-drove it.'),
-      [HEADERS.deliveryRedriveCount]: str('How many times it was re-driven.'),
-    },
+    description:
+      'The headers of the original event (docs/schemas/headers.schema.json) plus what the consumer that parked it adds.',
+    allOf: [
+      schemaRef(HEADERS_SCHEMA_FILE),
+      {
+        type: 'object',
+        required: [HEADERS.deliveryConsumer, HEADERS.deliveryAttempt],
+        properties: {
+          [HEADERS.deliveryConsumer]: str('The consumer that failed to handle the event.'),
+          [HEADERS.deliveryAttempt]: str('Attempts made so far (a number).'),
+          [HEADERS.deliveryNotBefore]: str('Retry records: not to be retried before this time (RFC 3339).'),
+          [HEADERS.deliveryError]: str('Short text of the last error.'),
+          [HEADERS.deliveryFailure]: str('Why it was parked.', {
+            enum: ['transient', 'permanent', 'invalid'],
+          }),
+          [HEADERS.deliveryFirstFailedAt]: str('First failure (RFC 3339).'),
+          [HEADERS.deliveryLastFailedAt]: str('Latest failure (RFC 3339).'),
+          [HEADERS.deliveryOriginalTopic]: str('Topic the record was first read from.'),
+          [HEADERS.deliveryOriginalPartition]: str('Partition the record was first read from.'),
+          [HEADERS.deliveryOriginalOffset]: str('Offset the record was first read from.'),
+          [HEADERS.deliveryRound]: str('Retry-topic rounds used.'),
+          [HEADERS.deliveryRedrivenAt]: str('When an operator last re-drove it.'),
+          [HEADERS.deliveryRedriveCount]: str('How many times it was re-driven.'),
+        },
+      },
+    ],
   };
 }
 
-const eventPayload: Json = {
-  description:
-    'The CloudEvent `data`: for Broker events `{"Role": "Sender" | "Recipient"}`. Absent (empty value) when the event carries no data.',
-  type: 'object',
-  properties: { Role: { type: 'string', enum: [...ROLES] } },
-};
+/** The AsyncAPI message id of a Broker type's messages, e.g. `published` for no.altinn.broker.published. */
+export const messageIdOf = (type: string): string =>
+  type.slice(BROKER_TYPE_PREFIX.length).replace(/[^A-Za-z0-9_]/g, '_');
+
+const NO_DATA_NOTE =
+  'An event without data is a record with an empty value (CloudEvents Kafka binding 3.2.2): check for an empty value before parsing.';
 
 const key: Json = {
   type: 'string',
@@ -101,7 +79,59 @@ const key: Json = {
     'The file transfer id (resourceinstance), so every event of one transfer is on one partition, in order. The event id when an event has no resourceinstance.',
 };
 
+const PUBLISHED_EXAMPLE: Json = {
+  name: 'published-recipient',
+  headers: {
+    [HEADERS.specversion]: '1.0',
+    [HEADERS.id]: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+    [HEADERS.source]: 'https://platform.tt02.altinn.no/broker/api/v1/filetransfer',
+    [HEADERS.type]: BrokerEventType.Published,
+    [HEADERS.time]: '2026-11-20T09:00:12.251000Z',
+    [HEADERS.subject]: 'urn:altinn:organization:identifier-no:312000008',
+    [HEADERS.resource]: 'urn:altinn:resource:altinn-broker-test-resource-1',
+    [HEADERS.resourceinstance]: 'da4ceacc-ad44-4e54-99b6-b58e3c13c785',
+    [HEADERS.contentType]: 'application/json',
+    [HEADERS.role]: 'Recipient',
+    [HEADERS.typeKnown]: 'true',
+    [HEADERS.kind]: 'broker',
+  },
+  payload: { Role: 'Recipient' },
+};
+
+/** One message per catalog Broker type (value schema of its own) and one for types this version does not know. */
+function eventMessages(): Json {
+  const bindings = { kafka: { key, bindingVersion: '0.5.0' } };
+  const messages: Json = {};
+  for (const t of brokerCatalog()) {
+    messages[messageIdOf(t.type)] = {
+      name: t.type,
+      title: `${t.title.en}${t.retired ? ' (retired)' : ''}`,
+      summary: `ce_type = ${t.type}`,
+      description: `${t.description.en}\n\n${NO_DATA_NOTE}`,
+      contentType: 'application/json',
+      headers: schemaRef(HEADERS_SCHEMA_FILE),
+      payload: schemaRef(valueSchemaFile(t.type)),
+      bindings,
+      ...(t.type === BrokerEventType.Published ? { examples: [PUBLISHED_EXAMPLE] } : {}),
+    };
+  }
+  messages['unknown'] = {
+    name: `${BROKER_TYPE_PREFIX}*`,
+    title: 'A Broker type this version does not know yet',
+    summary: 'altinn_typeknown = false, altinn_kind = broker-unknown',
+    description: `Delivered rather than lost, so a new Broker type reaches you before this project knows its name. ${NO_DATA_NOTE}`,
+    contentType: 'application/json',
+    headers: schemaRef(HEADERS_SCHEMA_FILE),
+    payload: schemaRef(UNKNOWN_TYPE_VALUE_SCHEMA_FILE),
+    bindings,
+  };
+  return messages;
+}
+
 export function asyncApiDocument(consumers: readonly ConsumerDescription[], version: string): Json {
+  const messages = eventMessages();
+  const eventMessageRefs = (): Json[] =>
+    Object.keys(messages).map((id) => ({ $ref: `#/channels/events/messages/${id}` }));
   const types = EVENT_CATALOG.filter((t) => t.type.startsWith('no.altinn.broker.'))
     .map((t) => `- \`${t.type}\`${t.retired ? ' (retired)' : ''} — ${t.audience}: ${t.description.en}`)
     .join('\n');
@@ -110,7 +140,9 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       address: TOPICS.events,
       title: 'Altinn Broker events',
       description: `Every valid Altinn Broker event the gateway received, in CloudEvents binary mode.\n\n${types}`,
-      messages: { brokerEvent: { $ref: '#/components/messages/BrokerEvent' } },
+      messages: Object.fromEntries(
+        Object.keys(messages).map((id) => [id, { $ref: `#/components/messages/${id}` }]),
+      ),
     },
     quarantine: {
       address: TOPICS.quarantine,
@@ -125,7 +157,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       action: 'send',
       title: 'The gateway publishes each accepted event (acks=all)',
       channel: { $ref: '#/channels/events' },
-      messages: [{ $ref: '#/channels/events/messages/brokerEvent' }],
+      messages: eventMessageRefs(),
     },
     publishQuarantine: {
       action: 'send',
@@ -152,7 +184,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       action: 'receive',
       title: `${c.name}: ${c.description}`,
       channel: { $ref: '#/channels/events' },
-      messages: [{ $ref: '#/channels/events/messages/brokerEvent' }],
+      messages: eventMessageRefs(),
       bindings: { kafka: { groupId: { type: 'string', enum: [c.groupId] }, bindingVersion: '0.5.0' } },
     };
     operations[`${id}_retries`] = {
@@ -174,7 +206,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       title: 'broker-events topics',
       version,
       description:
-        "Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer's retry and dead-letter topics. Generated from libs/contracts; do not edit by hand.",
+        "Kafka topics of broker-events: Altinn 3 Broker events received from Altinn Events webhooks, and each consumer's retry and dead-letter topics. Generated from libs/contracts; do not edit by hand. To subscribe a system of your own, read docs/subscribing.md.",
       license: { name: 'MIT' },
     },
     defaultContentType: 'application/json',
@@ -184,39 +216,33 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
         protocol: 'kafka',
         description: 'The local broker started by `npm run kafka:start`.',
       },
+      cluster: {
+        host: 'broker-events-kafka-bootstrap:9093',
+        protocol: 'kafka-secure',
+        description:
+          "The Strimzi cluster's TLS listener, for internal subscribers. Each team gets its own SCRAM-SHA-512 user (or TLS client certificate) with read-only ACLs from `npm run subscriber -- add <team>`.",
+        security: [
+          { $ref: '#/components/securitySchemes/scram' },
+          { $ref: '#/components/securitySchemes/tlsClient' },
+        ],
+      },
     },
     channels,
     operations,
     components: {
-      messages: {
-        BrokerEvent: {
-          name: 'BrokerEvent',
-          title: 'Altinn Broker event (CloudEvents binary mode)',
-          contentType: 'application/json',
-          headers: cloudEventHeaders(),
-          payload: eventPayload,
-          bindings: { kafka: { key, bindingVersion: '0.5.0' } },
-          examples: [
-            {
-              name: 'published-recipient',
-              headers: {
-                [HEADERS.specversion]: '1.0',
-                [HEADERS.id]: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
-                [HEADERS.source]: 'https://platform.tt02.altinn.no/broker/api/v1/filetransfer',
-                [HEADERS.type]: 'no.altinn.broker.published',
-                [HEADERS.time]: '2026-11-20T09:00:12.251000Z',
-                [HEADERS.subject]: 'urn:altinn:organization:identifier-no:312000008',
-                [HEADERS.resource]: 'urn:altinn:resource:altinn-broker-test-resource-1',
-                [HEADERS.resourceinstance]: 'da4ceacc-ad44-4e54-99b6-b58e3c13c785',
-                [HEADERS.contentType]: 'application/json',
-                [HEADERS.role]: 'Recipient',
-                [HEADERS.typeKnown]: 'true',
-                [HEADERS.kind]: 'broker',
-              },
-              payload: { Role: 'Recipient' },
-            },
-          ],
+      securitySchemes: {
+        scram: {
+          type: 'scramSha512',
+          description: 'SCRAM-SHA-512 over TLS: user and password from the Secret of your KafkaUser.',
         },
+        tlsClient: {
+          type: 'X509',
+          description:
+            'Mutual TLS: user.p12 and user.password from the Secret of your KafkaUser (--auth tls).',
+        },
+      },
+      messages: {
+        ...messages,
         Quarantined: {
           name: 'Quarantined',
           title: 'A refused request body',
@@ -239,7 +265,7 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
           title: 'An event parked by a consumer',
           contentType: 'application/json',
           headers: deliveryHeaders(),
-          payload: eventPayload,
+          payload: schemaRef(UNKNOWN_TYPE_VALUE_SCHEMA_FILE),
           bindings: { kafka: { key, bindingVersion: '0.5.0' } },
         },
       },

@@ -1,3 +1,4 @@
+import { kafkaUserProblems } from './kafka-user';
 import { type Obj, arr, at, isObj } from './yaml';
 
 /**
@@ -252,6 +253,8 @@ export function customResourceProblems(o: Obj): string[] {
       return kafkaProblems(o);
     case `${STRIMZI_API}/KafkaNodePool`:
       return kafkaNodePoolProblems(o);
+    case `${STRIMZI_API}/KafkaUser`: // internal subscribers (k8s/subscribers), should an overlay include them
+      return kafkaUserProblems(o);
     case `${KEDA_API}/ScaledObject`:
       return scaledObjectProblems(o);
     case `${KEDA_API}/TriggerAuthentication`:
