@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { redactConfig } from '@broker-events/config';
-import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import { type AppLogger, HealthRegistry, NestPinoLogger, startTracing } from '@broker-events/observability';
 import { AppModule } from './app.module';
 import { type PollerConfig, pollerConfigSchema, resourceUrns } from './config/poller.config';
 
@@ -12,6 +12,8 @@ export async function startPoller(
   logger: AppLogger,
   handleSignals = true,
 ): Promise<NestFastifyApplication> {
+  // Spans are exported every second; the last second's may be lost when the process stops.
+  startTracing('poller', config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, logger),
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),

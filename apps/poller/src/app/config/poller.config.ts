@@ -15,7 +15,7 @@ import {
 } from '@broker-events/config';
 import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
 import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
-import { LOG_LEVELS } from '@broker-events/observability';
+import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
 
 const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
@@ -121,6 +121,7 @@ export const pollerConfigSchema = {
   }),
   HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
+  ...tracingConfigSchema,
   SHUTDOWN_GRACE_MS: int({
     doc: 'How long a graceful shutdown waits for a running poll.',
     default: 20000,

@@ -1,7 +1,15 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type AltinnClient } from '@broker-events/altinn-client';
 import { CoalescingPublisher, KafkaProbe, createKafka, ensureTopics } from '@broker-events/messaging';
-import { APP_LOGGER, type AppLogger, HealthRegistry } from '@broker-events/observability';
+import { HEADERS, type KafkaRecord } from '@broker-events/contracts';
+import {
+  APP_LOGGER,
+  type AppLogger,
+  HealthRegistry,
+  SpanKind,
+  currentTraceparent,
+  withSpan,
+} from '@broker-events/observability';
 import { POLLER_CONFIG, type PollerConfig, resourceUrns } from '../config/poller.config';
 import type { CursorStore } from '../cursor/cursor-store';
 import { PollerMetrics } from '../poller.metrics';
@@ -43,7 +51,7 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
     this.topicsReady = !config.KAFKA_CREATE_TOPICS;
     this.poller = new EventPoller(
       altinn.events,
-      (records) => this.publisher.publish(records),
+      (records) => this.publishTraced(records),
       cursors,
       metrics,
       logger,
@@ -93,6 +101,27 @@ export class PollerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Kafka is usable (a metadata probe, cached for a second so readiness checks stay cheap). */
+  /**
+   * One page of recovered events in a producer span whose context each record carries (`ce_traceparent`,
+   * unless the event brought its own), so the consumers continue the trace of the catch-up.
+   */
+  private publishTraced(records: KafkaRecord[]): Promise<void> {
+    return withSpan(
+      `publish ${this.config.POLLER_TOPIC}`,
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.system': 'kafka', 'messaging.batch.message_count': records.length },
+      },
+      async () => {
+        const traceparent = currentTraceparent();
+        if (traceparent)
+          for (const r of records)
+            if (r.headers[HEADERS.traceparent] === undefined) r.headers[HEADERS.traceparent] = traceparent;
+        await this.publisher.publish(records);
+      },
+    );
+  }
+
   private async kafkaReady(): Promise<boolean> {
     if (!this.topicsReady) return false;
     const now = Date.now();
