@@ -1,17 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from '@broker-events/testing';
 
-function findRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'nx.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no nx.json above ${from}`);
-    dir = up;
-  }
-  return dir;
-}
-
-export const REPO_ROOT = findRoot(__dirname);
+export { REPO_ROOT };
 export const MONITORING_DIR = join(REPO_ROOT, 'k8s/monitoring');
 export const DASHBOARD_DIR = join(MONITORING_DIR, 'dashboards');
 
