@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_LOGGER, type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
 import { Registry } from 'prom-client';
+import { checkKafkaAccess } from '../kafka-access';
 import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
 import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
 import { KafkaPipelineServer, type KafkaPipelineOptions } from './kafka-pipeline.server';
@@ -49,7 +50,7 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
 
 export interface ConsumerAppSettings {
   module: DynamicModule;
-  config: PipelineConfig;
+  config: PipelineConfig & KafkaConnectionConfig;
   logger: AppLogger;
   /** Extra readiness checks, e.g. the archive database. */
   readiness?: (app: NestFastifyApplication) => Record<string, () => Promise<boolean> | boolean>;
@@ -67,6 +68,11 @@ export interface ConsumerAppSettings {
  */
 export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
   const { config, logger } = settings;
+  // A wrong password or an untrusted broker certificate stops the start (ConfigError naming the setting);
+  // a broker that is merely down does not: the app starts not-ready and connects when Kafka is back.
+  const access = await checkKafkaAccess(config, config.CONSUMER_NAME, `${config.CONSUMER_NAME}-server`);
+  if (!access.reachable)
+    logger.warn({ errors: access.errors }, 'Kafka not reachable at start-up; will retry');
   const app = await NestFactory.create<NestFastifyApplication>(
     settings.module,
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
