@@ -13,20 +13,44 @@ export class MailSink {
   private readonly mails: string[][] = [];
   port = 0;
   private server?: SMTPServer;
+  private readonly closed = new Set<string>();
 
   async up(): Promise<void> {
     const server = new SMTPServer({
       logger: false,
       disabledCommands: ['STARTTLS', 'AUTH'],
       closeTimeout: 100,
+      onClose: (session) => {
+        this.closed.add(session.id);
+      },
       size: 1024 * 1024,
-      onData: (stream, _session, callback) => {
-        simpleParser(stream)
-          .then((mail) => {
-            this.mails.push([...new Set((mail.text ?? '').toLowerCase().match(UUID) ?? [])]);
-            callback();
-          })
-          .catch(callback);
+      onData: (stream, session, callback) => {
+        // A mail counts when the server answers 250 on a connection that is still open: a client that gave
+        // up (timeout) before the answer sends it again, and only that copy reaches the mailbox.
+        const deliver = (uuids: string[]): void => {
+          if (!this.closed.has(session.id)) this.mails.push(uuids);
+          callback();
+        };
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('error', callback);
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          // Cheap path: the text part is quoted-printable (or plain), so the ids are in the raw message once
+          // soft line breaks are removed. Only a message without any id (e.g. base64) is parsed in full.
+          const found = raw
+            .toString('latin1')
+            .replace(/=\r?\n/g, '')
+            .toLowerCase()
+            .match(UUID);
+          if (found) {
+            deliver([...new Set(found)]);
+            return;
+          }
+          simpleParser(raw)
+            .then((mail) => deliver([...new Set((mail.text ?? '').toLowerCase().match(UUID) ?? [])]))
+            .catch(callback);
+        });
       },
     });
     await new Promise<void>((resolve, reject) => {

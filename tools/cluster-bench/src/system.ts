@@ -92,7 +92,7 @@ export async function startClusterSystem(opts: {
         SMTP_HOST: '127.0.0.1',
         SMTP_PORT: String(mail.port),
         SMTP_STARTTLS: 'never',
-        SMTP_TIMEOUT_MS: '5000',
+        SMTP_TIMEOUT_MS: '15000',
         // The defaults (one record per partition, two partitions, three SMTP connections) mail ~20/s on this
         // machine: an operator running 200-500 events/s raises them, and so do we.
         CONSUMER_CONCURRENCY: '16',
