@@ -18,11 +18,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    // Settings that Kafka refused at start-up (a wrong password, an untrusted certificate).
-    process.stderr.write(error.message + '\n');
-    process.exit(78); // EX_CONFIG
-  }
   process.stderr.write(`archive failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -20,6 +20,7 @@ export class MailSink {
       logger: false,
       disabledCommands: ['STARTTLS', 'AUTH'],
       closeTimeout: 100,
+      disableReverseLookup: true,
       onClose: (session) => {
         this.closed.add(session.id);
       },

@@ -111,3 +111,48 @@ export async function checkKafkaAccess(
   }
   return { reachable: false, errors };
 }
+
+/**
+ * Runs {@link checkKafkaAccess} in the background until a broker has answered once: start-up is not delayed
+ * (a slow or absent broker leaves the app not-ready, as before), but a rejected password or an untrusted
+ * certificate, whenever Kafka first answers, calls `onProblem` (main.ts: print the message, exit 78) instead
+ * of leaving the app in kafkajs's retry loop. Returns a function that stops the watch.
+ */
+export function watchKafkaAccess(
+  cfg: KafkaConnectionConfig,
+  app: string,
+  clientId: string,
+  onProblem: (error: ConfigError) => void,
+  everyMs = 5_000,
+): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const attempt = (): void => {
+    checkKafkaAccess(cfg, app, clientId).then(
+      (access) => {
+        if (stopped || access.reachable) return;
+        timer = setTimeout(attempt, everyMs);
+        timer.unref();
+      },
+      (error: unknown) => {
+        if (stopped) return;
+        if (error instanceof ConfigError) onProblem(error);
+        else {
+          timer = setTimeout(attempt, everyMs);
+          timer.unref();
+        }
+      },
+    );
+  };
+  attempt();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}
+
+/** What main.ts does with a Kafka access problem: the message (naming the setting) on stderr, exit 78. */
+export function exitOnKafkaAccessProblem(error: ConfigError): never {
+  process.stderr.write(error.message + '\n');
+  process.exit(78); // EX_CONFIG
+}

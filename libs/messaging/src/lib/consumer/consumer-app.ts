@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_LOGGER, type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
 import { Registry } from 'prom-client';
-import { checkKafkaAccess } from '../kafka-access';
+import { exitOnKafkaAccessProblem, watchKafkaAccess } from '../kafka-access';
 import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
 import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
 import { KafkaPipelineServer, type KafkaPipelineOptions } from './kafka-pipeline.server';
@@ -68,11 +68,17 @@ export interface ConsumerAppSettings {
  */
 export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
   const { config, logger } = settings;
-  // A wrong password or an untrusted broker certificate stops the start (ConfigError naming the setting);
-  // a broker that is merely down does not: the app starts not-ready and connects when Kafka is back.
-  const access = await checkKafkaAccess(config, config.CONSUMER_NAME, `${config.CONSUMER_NAME}-server`);
-  if (!access.reachable)
-    logger.warn({ errors: access.errors }, 'Kafka not reachable at start-up; will retry');
+  // A wrong password or an untrusted broker certificate ends the process with exit 78 naming the setting
+  // (checked in the background until Kafka first answers); a broker that is merely down does not.
+  const stopAccessWatch =
+    (settings.handleSignals ?? true)
+      ? watchKafkaAccess(
+          config,
+          config.CONSUMER_NAME,
+          `${config.CONSUMER_NAME}-server`,
+          exitOnKafkaAccessProblem,
+        )
+      : () => undefined;
   const app = await NestFactory.create<NestFastifyApplication>(
     settings.module,
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
@@ -86,6 +92,7 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
   if (settings.handleSignals ?? true) {
     // Our own handler rather than Nest's enableShutdownHooks (which re-raises the signal): a clean drain exits 0.
     const onSignal = (signal: NodeJS.Signals): void => {
+      stopAccessWatch();
       logger.info({ signal }, 'shutting down: draining the pipeline');
       health.markShuttingDown();
       setTimeout(() => {
