@@ -75,6 +75,7 @@ export class CoalescingPublisher {
   private readonly idle = new Set<() => void>();
   private readonly partitionCounts = new Map<string, { count: number; at: number }>();
   private admin?: Admin;
+  private readonly refreshing = new Set<string>();
   private roundRobin = 0;
 
   constructor(
@@ -94,8 +95,10 @@ export class CoalescingPublisher {
     return this.queuedRecords;
   }
 
-  async connect(): Promise<void> {
+  /** Connects the producer; `topics` get their partition counts read now, so the first publish waits for nothing more. */
+  async connect(topics: string[] = []): Promise<void> {
     await this.getProducer();
+    await Promise.all(topics.map((t) => this.partitionCount(t).catch(() => undefined)));
   }
 
   publish(records: KafkaRecord[]): Promise<void> {
@@ -232,9 +235,22 @@ export class CoalescingPublisher {
     );
   }
 
+  /** The topic's partition count: read once, then refreshed in the background every 30 s (never awaited). */
   private async partitionCount(topic: string): Promise<number> {
     const known = this.partitionCounts.get(topic);
-    if (known && Date.now() - known.at < PARTITION_COUNT_TTL_MS) return known.count;
+    if (known) {
+      if (Date.now() - known.at >= PARTITION_COUNT_TTL_MS && !this.refreshing.has(topic)) {
+        this.refreshing.add(topic);
+        void this.readPartitionCount(topic)
+          .catch(() => undefined)
+          .finally(() => this.refreshing.delete(topic));
+      }
+      return known.count;
+    }
+    return this.readPartitionCount(topic);
+  }
+
+  private async readPartitionCount(topic: string): Promise<number> {
     const admin = this.admin ?? this.kafka.admin();
     this.admin = admin;
     try {
@@ -245,10 +261,8 @@ export class CoalescingPublisher {
       this.partitionCounts.set(topic, { count, at: Date.now() });
       return count;
     } catch (error) {
-      this.admin = undefined;
+      if (this.admin === admin) this.admin = undefined;
       void admin.disconnect().catch(() => undefined);
-      // A stale count is better than none while the metadata request fails (the send then fails or not).
-      if (known) return known.count;
       throw error;
     }
   }
