@@ -48,13 +48,13 @@ function markdown(results: Stored[]): string {
     'afterwards as Altinn does; then rows in the archive and mails at the SMTP server are counted per event id.',
     'Times in seconds. "lost" = answered 2xx but not archived / not mailed; "dup" = archived / mailed more than once.',
     '',
-    '| scenario | Kafka | rate/s | load s | sent | 2xx | 503 | 503 share | archive lost | archive dup | mail lost | mail dup | DLQ | max lag | verdict |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | Kafka | rate/s | load s | sent | 2xx | 503 | 503 share | no answer | archive lost | archive dup | mail lost | mail dup | DLQ | max lag | verdict |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of results) {
     const problems = scenarioProblems(r);
     lines.push(
-      `| ${r.scenario} | ${r.kafkaVersion} | ${r.rate} | ${r.loadSeconds.toFixed(0)} | ${r.sent} | ${r.accepted} | ${r.answers['503'] ?? 0} | ${(r.share503 * 100).toFixed(1)} % | ${r.archiveLost} | ${r.archiveDuplicated} | ${r.mailLost} | ${r.mailDuplicated} | ${r.deadLettered} | ${r.maxLag} | ${problems.length === 0 ? 'ok' : problems.join('; ')} |`,
+      `| ${r.scenario} | ${r.kafkaVersion} | ${r.rate} | ${r.loadSeconds.toFixed(0)} | ${r.sent} | ${r.accepted} | ${r.answers['503'] ?? 0} | ${(r.share503 * 100).toFixed(1)} % | ${r.answers['error'] ?? 0} | ${r.archiveLost} | ${r.archiveDuplicated} | ${r.mailLost} | ${r.mailDuplicated} | ${r.deadLettered} | ${r.maxLag} | ${problems.length === 0 ? 'ok' : problems.join('; ')} |`,
     );
   }
   lines.push('');
