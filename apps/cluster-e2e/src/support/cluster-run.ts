@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 export const PG = process.env['CLUSTER_E2E_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 /** Events per second during the scenarios (the bench tool uses 500). */
-export const RATE = Number(process.env['CLUSTER_E2E_RATE'] ?? '200');
+export const RATE = Number(process.env['CLUSTER_E2E_RATE'] ?? '150');
 export const KAFKA_VERSION = process.env['KAFKA_LOCAL_VERSION'] ?? DEFAULT_KAFKA_VERSION;
 
 /** Node 1's PLAINTEXT port; each suite gets its own block so a lingering socket never blocks the next. */
