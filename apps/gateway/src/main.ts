@@ -1,4 +1,5 @@
 import { ConfigError } from '@broker-events/config';
+import { exitOnKafkaAccessProblem, watchKafkaAccess } from '@broker-events/messaging';
 import { createLogger } from '@broker-events/observability';
 import { startGateway } from './app/bootstrap';
 import { loadGatewayConfig } from './app/config/gateway.config';
@@ -15,6 +16,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger('gateway', config.LOG_LEVEL);
+  // A wrong password or an untrusted broker certificate ends the process with exit 78 naming the setting
+  // (checked in the background until Kafka first answers); a broker that is merely down does not.
+  watchKafkaAccess(config, 'gateway', config.KAFKA_CLIENT_ID, exitOnKafkaAccessProblem);
   await startGateway(config, logger);
 }
 

@@ -18,3 +18,4 @@ export * from './lib/consumer/batcher';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
 export * from './lib/consumer/consumer-group-admin';
+export * from './lib/kafka-access';

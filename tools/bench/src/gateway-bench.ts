@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   const kafkaCfg = {
     KAFKA_BROKERS: brokers.split(','),
     KAFKA_SSL: false,
+    KAFKA_SSL_CA_FILE: undefined,
     KAFKA_SASL_MECHANISM: undefined,
     KAFKA_SASL_USERNAME: undefined,
     KAFKA_SASL_PASSWORD: undefined,

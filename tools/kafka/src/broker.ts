@@ -231,7 +231,7 @@ function classpath(r: ResolvedOptions): string {
 
 async function formatIfNeeded(r: ResolvedOptions): Promise<void> {
   if (fs.existsSync(r.files.metaProperties)) return;
-  const clusterId = newClusterId();
+  const clusterId = r.clusterId ?? newClusterId();
   r.log(`Formatting KRaft storage in ${r.files.kraftLogDir} (cluster id ${clusterId}).`);
   const args = [
     ...javaFlags(r),
@@ -244,6 +244,7 @@ async function formatIfNeeded(r: ResolvedOptions): Promise<void> {
     '-c',
     r.files.serverProperties,
     '--ignore-formatted',
+    ...r.formatArgs,
   ];
   const out = fs.openSync(r.files.log, 'a');
   let code: number | null;

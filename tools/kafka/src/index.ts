@@ -6,3 +6,7 @@ export { installKafka, kafkaStatus, killKafka, startKafka, stopKafka } from './b
 export type { KafkaStatus, RunningKafka } from './broker';
 export { DEFAULT_KAFKA_VERSION, DEFAULT_PORT } from './options';
 export type { LocalKafkaOptions } from './options';
+export { DEFAULT_CLUSTER_BASE_PORT, LocalCluster, SCRAM_MECHANISM, startCluster } from './cluster';
+export type { ClusterNode, ClusterOptions, PartitionState, ScramUser } from './cluster';
+export { ensureTlsMaterial } from './tls';
+export type { TlsMaterial } from './tls';

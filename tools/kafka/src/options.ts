@@ -33,6 +33,10 @@ export interface LocalKafkaOptions {
   logLevel?: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** Java executable. Default $JAVA_HOME/bin/java, else `java` from PATH. */
   javaBin?: string;
+  /** KRaft cluster id used when the data dir is formatted. Default: a new random one. Nodes of one cluster share it. */
+  clusterId?: string;
+  /** Extra `StorageTool format` arguments, e.g. `['--add-scram', 'SCRAM-SHA-512=[name=app,password=…]']`. */
+  formatArgs?: string[];
 }
 
 export interface ResolvedOptions {
@@ -53,6 +57,8 @@ export interface ResolvedOptions {
   jvmArgs: string[];
   logLevel: string;
   javaBin: string;
+  clusterId?: string;
+  formatArgs: string[];
   files: {
     serverProperties: string;
     log4j2: string;
@@ -108,6 +114,8 @@ export function resolveOptions(opts: LocalKafkaOptions = {}): ResolvedOptions {
     jvmArgs: opts.jvmArgs ?? [],
     logLevel: opts.logLevel ?? 'INFO',
     javaBin: opts.javaBin ?? (javaHome ? path.join(javaHome, 'bin', 'java') : 'java'),
+    clusterId: opts.clusterId,
+    formatArgs: opts.formatArgs ?? [],
     files: {
       serverProperties: path.join(dataDir, 'server.properties'),
       log4j2: path.join(dataDir, 'log4j2.properties'),

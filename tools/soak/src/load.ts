@@ -10,6 +10,8 @@ export interface SentEvent {
   sentAt: number;
   answeredAt: number;
   answer: Answer;
+  /** The `Retry-After` header of the answer, when it had one. */
+  retryAfter?: string;
 }
 
 export interface SteadyLoadOptions {
@@ -41,7 +43,11 @@ export interface SteadyLoadResult {
 /** Keep-alive connections for the load: node:http costs far less CPU per request than fetch. */
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
-function httpPost(url: string, body: string, timeoutMs: number): Promise<number> {
+function httpPost(
+  url: string,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
@@ -56,7 +62,8 @@ function httpPost(url: string, body: string, timeoutMs: number): Promise<number>
       },
       (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        const retryAfter = res.headers['retry-after'];
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
         res.on('error', reject);
       },
     );
@@ -76,13 +83,14 @@ export async function postEvent(
 ): Promise<SentEvent> {
   const sentAt = performance.now();
   let answer: Answer;
+  let retryAfter: string | undefined;
   try {
-    answer = await httpPost(url, body, timeoutMs);
+    ({ status: answer, retryAfter } = await httpPost(url, body, timeoutMs));
   } catch {
     answer = 'error';
   }
   ledger.note(id, answer);
-  return { id, body, sentAt, answeredAt: performance.now(), answer };
+  return { id, body, sentAt, answeredAt: performance.now(), answer, retryAfter };
 }
 
 /**

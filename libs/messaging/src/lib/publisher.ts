@@ -1,6 +1,9 @@
 import type { KafkaRecord } from '@broker-events/contracts';
-import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
-import { javaCompatiblePartitioner } from './kafkajs-tuning';
+import { type Admin, CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { javaCompatiblePartitioner, murmur2 } from './kafkajs-tuning';
+
+/** How long a topic's partition count is trusted before it is read again. */
+const PARTITION_COUNT_TTL_MS = 30_000;
 
 export interface PublisherOptions {
   /** Most records in one produce request. */
@@ -70,6 +73,10 @@ export class CoalescingPublisher {
   private closed = false;
   private healthy = false;
   private readonly idle = new Set<() => void>();
+  private readonly partitionCounts = new Map<string, { count: number; at: number }>();
+  private admin?: Admin;
+  private readonly refreshing = new Set<string>();
+  private roundRobin = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -88,8 +95,10 @@ export class CoalescingPublisher {
     return this.queuedRecords;
   }
 
-  async connect(): Promise<void> {
+  /** Connects the producer; `topics` get their partition counts read now, so the first publish waits for nothing more. */
+  async connect(topics: string[] = []): Promise<void> {
     await this.getProducer();
+    await Promise.all(topics.map((t) => this.partitionCount(t).catch(() => undefined)));
   }
 
   publish(records: KafkaRecord[]): Promise<void> {
@@ -115,6 +124,8 @@ export class CoalescingPublisher {
     this.producer = undefined;
     this.healthy = false;
     await producer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
   }
 
   private schedule(): void {
@@ -154,25 +165,11 @@ export class CoalescingPublisher {
 
   private async send(batch: Pending[], count: number): Promise<void> {
     const started = process.hrtime.bigint();
-    const byTopic = new Map<string, Message[]>();
-    for (const p of batch) {
-      for (const r of p.records) {
-        let list = byTopic.get(r.topic);
-        if (!list) byTopic.set(r.topic, (list = []));
-        list.push({ key: r.key, value: r.value, headers: r.headers });
-      }
-    }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     let timer: NodeJS.Timeout | undefined;
     try {
       const producer = await this.getProducer();
       await Promise.race([
-        producer.sendBatch({
-          topicMessages,
-          acks: -1,
-          timeout: this.options.timeoutMs,
-          compression: CompressionTypes.None,
-        }),
+        this.sendPerPartition(producer, batch),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new PublishTimeoutError(this.options.timeoutMs)),
@@ -190,6 +187,83 @@ export class CoalescingPublisher {
       for (const p of batch) p.reject(error);
     } finally {
       if (timer) clearTimeout(timer);
+    }
+  }
+
+  /**
+   * One sendBatch per partition, all at once, each message with its partition set here (the partitioner's
+   * own rule: murmur2 of the key modulo the partition count, round-robin without a key).
+   *
+   * Why not one sendBatch for everything: kafkajs 2.2.4 loses messages when one request of a multi-broker
+   * sendBatch fails with NOT_LEADER_OR_FOLLOWER and the partition's new leader is a broker that already
+   * answered in the first attempt. Its retry (src/producer/sendMessages.js, `brokersWithoutResponse`) only
+   * sends to brokers without a response yet, so that partition's messages are never sent again and
+   * sendBatch resolves as if they were written: the gateway answered 2xx for 64 events Kafka never held in
+   * a rolling restart (apps/cluster-e2e). With one partition per sendBatch there is one leader per call, a
+   * retry always goes to the new leader, and a caller's 2xx still means every record was acknowledged.
+   */
+  private async sendPerPartition(producer: Producer, batch: Pending[]): Promise<void> {
+    const counts = new Map<string, number>();
+    for (const p of batch) {
+      for (const r of p.records) {
+        if (!counts.has(r.topic)) counts.set(r.topic, await this.partitionCount(r.topic));
+      }
+    }
+    const groups = new Map<string, { topic: string; partition: number; messages: Message[] }>();
+    for (const p of batch) {
+      for (const r of p.records) {
+        const count = counts.get(r.topic) ?? 1;
+        const partition =
+          r.key !== undefined && r.key !== null
+            ? (murmur2(r.key) & 0x7fffffff) % count
+            : (this.roundRobin = (this.roundRobin + 1) & 0x7fffffff) % count;
+        const id = `${r.topic}\u0000${partition}`;
+        let group = groups.get(id);
+        if (!group) groups.set(id, (group = { topic: r.topic, partition, messages: [] }));
+        group.messages.push({ key: r.key, value: r.value, headers: r.headers, partition });
+      }
+    }
+    await Promise.all(
+      [...groups.values()].map((g) =>
+        producer.sendBatch({
+          topicMessages: [{ topic: g.topic, messages: g.messages }],
+          acks: -1,
+          timeout: this.options.timeoutMs,
+          compression: CompressionTypes.None,
+        }),
+      ),
+    );
+  }
+
+  /** The topic's partition count: read once, then refreshed in the background every 30 s (never awaited). */
+  private async partitionCount(topic: string): Promise<number> {
+    const known = this.partitionCounts.get(topic);
+    if (known) {
+      if (Date.now() - known.at >= PARTITION_COUNT_TTL_MS && !this.refreshing.has(topic)) {
+        this.refreshing.add(topic);
+        void this.readPartitionCount(topic)
+          .catch(() => undefined)
+          .finally(() => this.refreshing.delete(topic));
+      }
+      return known.count;
+    }
+    return this.readPartitionCount(topic);
+  }
+
+  private async readPartitionCount(topic: string): Promise<number> {
+    const admin = this.admin ?? this.kafka.admin();
+    this.admin = admin;
+    try {
+      await admin.connect();
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const count = topics[0]?.partitions.length ?? 0;
+      if (count < 1) throw new Error(`Topic ${topic} has no partitions`);
+      this.partitionCounts.set(topic, { count, at: Date.now() });
+      return count;
+    } catch (error) {
+      if (this.admin === admin) this.admin = undefined;
+      void admin.disconnect().catch(() => undefined);
+      throw error;
     }
   }
 

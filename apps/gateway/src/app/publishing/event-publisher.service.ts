@@ -51,7 +51,7 @@ export class EventPublisherService implements OnModuleInit, OnApplicationShutdow
   async onModuleInit(): Promise<void> {
     // Start-up never waits for Kafka: the gateway comes up not-ready and answers 503 until Kafka is usable.
     if (this.config.KAFKA_CREATE_TOPICS) void this.createTopics();
-    void this.publisher.connect().catch((e: unknown) => {
+    void this.publisher.connect([TOPICS.events, TOPICS.quarantine]).catch((e: unknown) => {
       this.logger.warn({ err: String(e) }, 'Kafka not reachable at start-up; will retry on demand');
     });
   }

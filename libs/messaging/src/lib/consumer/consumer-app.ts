@@ -9,6 +9,7 @@ import {
   startTracing,
 } from '@broker-events/observability';
 import { Registry } from 'prom-client';
+import { exitOnKafkaAccessProblem, watchKafkaAccess } from '../kafka-access';
 import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
 import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
 import { KafkaPipelineServer, type KafkaPipelineOptions } from './kafka-pipeline.server';
@@ -55,7 +56,7 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
 
 export interface ConsumerAppSettings {
   module: DynamicModule;
-  config: PipelineConfig;
+  config: PipelineConfig & KafkaConnectionConfig;
   logger: AppLogger;
   /** Extra readiness checks, e.g. the archive database. */
   readiness?: (app: NestFastifyApplication) => Record<string, () => Promise<boolean> | boolean>;
@@ -74,6 +75,17 @@ export interface ConsumerAppSettings {
 export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
   const { config, logger } = settings;
   const tracing = startTracing(config.CONSUMER_NAME, config);
+  // A wrong password or an untrusted broker certificate ends the process with exit 78 naming the setting
+  // (checked in the background until Kafka first answers); a broker that is merely down does not.
+  const stopAccessWatch =
+    (settings.handleSignals ?? true)
+      ? watchKafkaAccess(
+          config,
+          config.CONSUMER_NAME,
+          `${config.CONSUMER_NAME}-server`,
+          exitOnKafkaAccessProblem,
+        )
+      : () => undefined;
   const app = await NestFactory.create<NestFastifyApplication>(
     settings.module,
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
@@ -87,6 +99,7 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
   if (settings.handleSignals ?? true) {
     // Our own handler rather than Nest's enableShutdownHooks (which re-raises the signal): a clean drain exits 0.
     const onSignal = (signal: NodeJS.Signals): void => {
+      stopAccessWatch();
       logger.info({ signal }, 'shutting down: draining the pipeline');
       health.markShuttingDown();
       setTimeout(() => {

@@ -26,6 +26,7 @@ const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
 const kafkaCfg = {
   KAFKA_BROKERS: brokers,
   KAFKA_SSL: false,
+  KAFKA_SSL_CA_FILE: undefined,
   KAFKA_SASL_MECHANISM: undefined,
   KAFKA_SASL_USERNAME: undefined,
   KAFKA_SASL_PASSWORD: undefined,

@@ -1,0 +1,4 @@
+export * from './mail-sink';
+export * from './report';
+export * from './scenarios';
+export * from './system';
