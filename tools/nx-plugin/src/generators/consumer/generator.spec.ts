@@ -83,6 +83,7 @@ describe('nx g @broker-events/nx-plugin:consumer', () => {
     expect(read('k8s/base/kustomization.yaml')).toMatch(/- erp-sync\.yaml[\s\S]*envs: \[erp-sync\.env\]/);
     expect(read('k8s/base/topics.yaml')).toContain('topicName: altinn.broker.dlq.v1.erp-sync');
     expect(read('k8s/overlays/production/kustomization.yaml')).toContain('broker-events-erp-sync');
+    expect(read('k8s/components/egress/egress.yaml')).toMatch(/values: \[archive, [^\]]*, erp-sync\]/);
     expect(read('tools/deploy-check/src/apps.ts')).toContain("name: 'erp-sync'");
     expect(read('tools/asyncapi/src/consumers.ts')).toContain("groupId: 'erp-sync-server'");
     expect(read('docs/asyncapi.yaml')).toContain('erp-sync-server');

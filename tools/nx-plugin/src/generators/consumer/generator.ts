@@ -130,6 +130,23 @@ function addToK8s(tree: Tree, n: Names): void {
     if (tree.exists(file) && read(tree, file).includes('broker-events-gateway'))
       appendImage(tree, file, n, true);
   }
+  allowPostgresEgress(tree, n);
+}
+
+/**
+ * The opt-in egress component lets the apps with a processed-events store reach PostgreSQL: the new
+ * consumer has one too (IDEMPOTENCY_DATABASE_URL).
+ */
+function allowPostgresEgress(tree: Tree, n: Names): void {
+  const file = 'k8s/components/egress/egress.yaml';
+  if (!tree.exists(file)) return;
+  const content = read(tree, file);
+  const block = content.indexOf('name: egress-postgres');
+  const list = /values: \[([^\]]*)\]/.exec(content.slice(block));
+  if (block === -1 || list === null) throw new Error(`${file}: the egress-postgres app list was not found`);
+  const at = block + list.index;
+  const values = `values: [${list[1]}, ${n.name}]`;
+  tree.write(file, content.slice(0, at) + values + content.slice(at + list[0].length));
 }
 
 /** Adds the app's image after the last entry of the `images:` list. */
