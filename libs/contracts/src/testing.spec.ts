@@ -67,8 +67,11 @@ describe('the committed sample fixtures', () => {
     return;
   }
   it(`equal the originals in ${SHARED_SAMPLES}`, () => {
-    const files = (dir: string) => readdirSync(dir).sort();
+    // The event bodies are copies, byte for byte. The README beside them is ours: it points at this
+    // repository's docs instead of a reference file outside it.
+    const files = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
     expect(files(FIXTURES_DIR)).toEqual(files(SHARED_SAMPLES));
+    expect(readdirSync(FIXTURES_DIR)).toContain('README.md');
     for (const file of files(SHARED_SAMPLES)) {
       expect(`${file}:\n${readFileSync(join(FIXTURES_DIR, file), 'utf8')}`).toBe(
         `${file}:\n${readFileSync(join(SHARED_SAMPLES, file), 'utf8')}`,
