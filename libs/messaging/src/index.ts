@@ -14,7 +14,7 @@ export * from './lib/consumer/pipeline-metrics';
 export * from './lib/consumer/consumer-app';
 export * from './lib/consumer/dead-letter-admin';
 export * from './lib/consumer/consumer-config';
-export * from './lib/consumer/batcher';
+export * from './lib/batcher';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
 export * from './lib/consumer/consumer-group-admin';

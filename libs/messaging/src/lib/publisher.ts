@@ -1,5 +1,6 @@
 import type { KafkaRecord } from '@broker-events/contracts';
 import { type Admin, CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Batcher } from './batcher';
 import { javaCompatiblePartitioner, murmur2 } from './kafkajs-tuning';
 
 /** How long a topic's partition count is trusted before it is read again. */
@@ -40,12 +41,6 @@ export class PublisherClosedError extends Error {
   }
 }
 
-interface Pending {
-  records: KafkaRecord[];
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
 export interface PublisherObserver {
   /** One produce request finished; `ok` false when it failed or timed out. */
   batch?(records: number, seconds: number, ok: boolean): void;
@@ -64,15 +59,12 @@ export interface PublisherObserver {
  */
 export class CoalescingPublisher {
   private readonly options: PublisherOptions;
-  private queue: Pending[] = [];
-  private queuedRecords = 0;
-  private inFlight = 0;
-  private scheduled = false;
+  /** Callers' record lists, coalesced into produce requests (the queue the consumers' writers use too). */
+  private readonly queue: Batcher<KafkaRecord[]>;
   private producer?: Producer;
   private connecting?: Promise<Producer>;
   private closed = false;
   private healthy = false;
-  private readonly idle = new Set<() => void>();
   private readonly partitionCounts = new Map<string, { count: number; at: number }>();
   private admin?: Admin;
   private readonly refreshing = new Set<string>();
@@ -84,6 +76,12 @@ export class CoalescingPublisher {
     private readonly observer: PublisherObserver = {},
   ) {
     this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.queue = new Batcher((batch) => this.send(batch), {
+      maxItems: this.options.maxBatchRecords,
+      lingerMs: this.options.lingerMs,
+      maxInFlight: this.options.maxInFlightBatches,
+      weight: (records) => records.length,
+    });
   }
 
   /** True after the last produce request (or connect) succeeded. */
@@ -92,7 +90,7 @@ export class CoalescingPublisher {
   }
 
   get pendingRecords(): number {
-    return this.queuedRecords;
+    return this.queue.pending;
   }
 
   /** Connects the producer; `topics` get their partition counts read now, so the first publish waits for nothing more. */
@@ -104,22 +102,13 @@ export class CoalescingPublisher {
   publish(records: KafkaRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new PublisherClosedError());
     if (records.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, resolve, reject });
-      this.queuedRecords += records.length;
-      this.schedule();
-    });
+    return this.queue.add(records);
   }
 
   /** Waits for every queued and in-flight request, then disconnects. New publishes are refused. */
   async close(): Promise<void> {
     this.closed = true;
-    while (this.queue.length > 0 || this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        this.idle.add(resolve);
-        this.schedule();
-      });
-    }
+    await this.queue.drain();
     const producer = this.producer;
     this.producer = undefined;
     this.healthy = false;
@@ -128,42 +117,10 @@ export class CoalescingPublisher {
     this.admin = undefined;
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.options.maxInFlightBatches) return;
-    this.scheduled = true;
-    const run = (): void => {
-      this.scheduled = false;
-      this.flush();
-    };
-    if (this.options.lingerMs > 0) setTimeout(run, this.options.lingerMs);
-    else setImmediate(run);
-  }
-
-  private flush(): void {
-    while (this.queue.length > 0 && this.inFlight < this.options.maxInFlightBatches) {
-      const batch: Pending[] = [];
-      let count = 0;
-      while (this.queue.length > 0) {
-        const next = this.queue[0];
-        if (batch.length > 0 && count + next.records.length > this.options.maxBatchRecords) break;
-        batch.push(next);
-        count += next.records.length;
-        this.queue.shift();
-      }
-      this.queuedRecords -= count;
-      this.inFlight++;
-      void this.send(batch, count).finally(() => {
-        this.inFlight--;
-        if (this.queue.length > 0) this.schedule();
-        else if (this.inFlight === 0) {
-          for (const done of this.idle) done();
-          this.idle.clear();
-        }
-      });
-    }
-  }
-
-  private async send(batch: Pending[], count: number): Promise<void> {
+  /** One produce request for a batch of callers; settles them all (the Batcher resolves or rejects each). */
+  private async send(batch: KafkaRecord[][]): Promise<void> {
+    let count = 0;
+    for (const records of batch) count += records.length;
     const started = process.hrtime.bigint();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -179,12 +136,11 @@ export class CoalescingPublisher {
       ]);
       this.healthy = true;
       this.observer.batch?.(count, elapsed(started), true);
-      for (const p of batch) p.resolve();
     } catch (error) {
       this.healthy = false;
       this.observer.batch?.(count, elapsed(started), false);
       this.reset(error);
-      for (const p of batch) p.reject(error);
+      throw error;
     } finally {
       if (timer) clearTimeout(timer);
     }
@@ -202,16 +158,16 @@ export class CoalescingPublisher {
    * a rolling restart (apps/cluster-e2e). With one partition per sendBatch there is one leader per call, a
    * retry always goes to the new leader, and a caller's 2xx still means every record was acknowledged.
    */
-  private async sendPerPartition(producer: Producer, batch: Pending[]): Promise<void> {
+  private async sendPerPartition(producer: Producer, batch: KafkaRecord[][]): Promise<void> {
     const counts = new Map<string, number>();
-    for (const p of batch) {
-      for (const r of p.records) {
+    for (const records of batch) {
+      for (const r of records) {
         if (!counts.has(r.topic)) counts.set(r.topic, await this.partitionCount(r.topic));
       }
     }
     const groups = new Map<string, { topic: string; partition: number; messages: Message[] }>();
-    for (const p of batch) {
-      for (const r of p.records) {
+    for (const records of batch) {
+      for (const r of records) {
         const count = counts.get(r.topic) ?? 1;
         const partition =
           r.key !== undefined && r.key !== null

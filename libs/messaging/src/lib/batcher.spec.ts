@@ -31,3 +31,22 @@ describe('Batcher', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
   });
 });
+
+describe('Batcher with weights', () => {
+  it('fills a flush up to maxItems of weight, never splits an item, and sends an oversized item alone', async () => {
+    const flushes: string[][] = [];
+    const batcher = new Batcher<string>(
+      async (items) => {
+        flushes.push(items);
+      },
+      { maxItems: 5, lingerMs: 0, maxInFlight: 1, weight: (s) => s.length },
+    );
+    expect(batcher.pending).toBe(0);
+    const adds = ['aa', 'bb', 'c', 'dddddddd', 'ee', 'fff'].map((s) => batcher.add(s));
+    expect(batcher.pending).toBe(18);
+    await Promise.all(adds);
+    expect(flushes).toEqual([['aa', 'bb', 'c'], ['dddddddd'], ['ee', 'fff']]);
+    expect(batcher.pending).toBe(0);
+    await batcher.drain();
+  });
+});
