@@ -1,6 +1,7 @@
 import { bool, type ConfigOf, int, list, oneOf, optional, str } from '@broker-events/config';
 import { readFileSync } from 'node:fs';
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs';
+import type { AppLogger } from '@broker-events/observability';
+import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
 import { applyKafkajsEncoderFastPath, noDelaySocketFactory } from './kafkajs-tuning';
 
 /**
@@ -28,7 +29,55 @@ export const kafkaConfigSchema = {
 
 export type KafkaConnectionConfig = ConfigOf<typeof kafkaConfigSchema>;
 
-export function kafkaClientConfig(cfg: KafkaConnectionConfig, clientId: string): KafkaConfig {
+/**
+ * kafkajs warnings that say what we chose on purpose, on every producer (re)connect: the idempotent producer
+ * runs with few retries because CoalescingPublisher replaces it and the caller (Altinn) retries.
+ */
+const EXPECTED_KAFKAJS_WARNINGS = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
+
+const SECRET_KEY = /sasl|password|secret|token|authorization|credential/i;
+
+/** A copy of kafkajs's log fields without anything secret: no SASL keys, and the password nowhere in a string. */
+function scrub(value: unknown, password: string | undefined, depth = 0): unknown {
+  if (typeof value === 'string')
+    return password && value.includes(password) ? value.split(password).join('[redacted]') : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 3) return '[…]';
+  if (Array.isArray(value)) return value.map((v) => scrub(v, password, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value))
+    out[k] = SECRET_KEY.test(k) ? '[redacted]' : scrub(v, password, depth + 1);
+  return out;
+}
+
+/**
+ * kafkajs's own log lines at WARN and ERROR, into the app's logger at the same level (`kafkajs` names the
+ * component, e.g. `Connection`); its debug and info chatter stays out. Never a SASL password.
+ */
+export function kafkajsLogCreator(logger: AppLogger, password?: string): logCreator {
+  const log = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _t, logger: _l, ...fields } = entry;
+      if (EXPECTED_KAFKAJS_WARNINGS.has(message)) return;
+      const text = String(scrub(String(message), password));
+      const extra = { kafkajs: namespace, ...(scrub(fields, password) as Record<string, unknown>) };
+      if (level === logLevel.ERROR) log.error(extra, text);
+      else if (level === logLevel.WARN) log.warn(extra, text);
+    };
+}
+
+/**
+ * The kafkajs client settings. With `logger`, kafkajs's warnings and errors go to it
+ * ({@link kafkajsLogCreator}); without (tools, benches), kafkajs logs nothing.
+ */
+export function kafkaClientConfig(
+  cfg: KafkaConnectionConfig,
+  clientId: string,
+  logger?: AppLogger,
+): KafkaConfig {
   let sasl: SASLOptions | undefined;
   if (cfg.KAFKA_SASL_MECHANISM) {
     sasl = {
@@ -47,15 +96,17 @@ export function kafkaClientConfig(cfg: KafkaConnectionConfig, clientId: string):
     sasl,
     connectionTimeout: cfg.KAFKA_CONNECTION_TIMEOUT_MS,
     requestTimeout: cfg.KAFKA_REQUEST_TIMEOUT_MS,
-    logLevel: logLevel.NOTHING,
+    ...(logger
+      ? { logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger, cfg.KAFKA_SASL_PASSWORD) }
+      : { logLevel: logLevel.NOTHING }),
     retry: { initialRetryTime: 100, retries: 5, maxRetryTime: 2000 },
     socketFactory: noDelaySocketFactory,
   };
 }
 
-export function createKafka(cfg: KafkaConnectionConfig, clientId: string): Kafka {
+export function createKafka(cfg: KafkaConnectionConfig, clientId: string, logger?: AppLogger): Kafka {
   applyKafkajsEncoderFastPath();
-  return new Kafka(kafkaClientConfig(cfg, clientId));
+  return new Kafka(kafkaClientConfig(cfg, clientId, logger));
 }
 
 /** Config-level check that SASL settings come together; returns problems in ConfigError's shape. */
