@@ -1,6 +1,9 @@
 export * from './lib/kafka-config';
 export * from './lib/kafkajs-tuning';
+export * from './lib/batcher';
 export * from './lib/publisher';
+export * from './lib/producer/event-producer';
+export * from './lib/producer/producer.config';
 export * from './lib/topics-admin';
 export * from './lib/consumer/backoff';
 export * from './lib/consumer/delivery-errors';
@@ -14,7 +17,6 @@ export * from './lib/consumer/pipeline-metrics';
 export * from './lib/consumer/consumer-app';
 export * from './lib/consumer/dead-letter-admin';
 export * from './lib/consumer/consumer-config';
-export * from './lib/batcher';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
 export * from './lib/consumer/consumer-group-admin';

@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { createAltinnClient } from '@broker-events/altinn-client';
+import { eventProducerProvider } from '@broker-events/messaging';
 import { type AppLogger, ObservabilityModule } from '@broker-events/observability';
 import { Registry } from 'prom-client';
 import { POLLER_CONFIG, POLLER_SCOPES, type PollerConfig } from './config/poller.config';
 import { type CursorStore, PostgresCursorStore, SqliteCursorStore } from './cursor/cursor-store';
 import { PollerMetrics } from './poller.metrics';
-import { ALTINN_CLIENT, CURSOR_STORE, PollerService } from './polling/poller.service';
+import { ALTINN_CLIENT, CURSOR_STORE } from './poller.tokens';
+import { PollerService } from './polling/poller.service';
 
 export function createCursorStore(config: PollerConfig): CursorStore {
   return config.POLLER_DATABASE_URL
@@ -31,6 +33,10 @@ export class AppModule {
           provide: ALTINN_CLIENT,
           useFactory: () => createAltinnClient(config, { defaultScopes: POLLER_SCOPES }),
         },
+        // Closed on application shutdown, after PollerService waited for a running poll.
+        eventProducerProvider({
+          options: () => ({ config, topics: [config.POLLER_TOPIC, config.POLLER_QUARANTINE_TOPIC] }),
+        }),
         PollerService,
       ],
     };

@@ -14,7 +14,7 @@ import {
   url,
 } from '@broker-events/config';
 import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
-import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
+import { kafkaConfigProblems, kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
 
 const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
@@ -97,17 +97,7 @@ export const pollerConfigSchema = {
   }),
   ...altinnConfigSchema,
   ...kafkaConfigSchema,
-  KAFKA_CLIENT_ID: str({ doc: 'Kafka client id.', default: 'broker-events-poller' }),
-  KAFKA_CREATE_TOPICS: bool({
-    doc: 'Create the event and quarantine topics at start-up when missing (off where Strimzi owns topics).',
-    default: true,
-  }),
-  KAFKA_TOPIC_PARTITIONS: int({ doc: 'Partitions for topics the poller creates.', default: 6, min: 1 }),
-  KAFKA_TOPIC_REPLICATION_FACTOR: int({
-    doc: 'Replication factor for topics the poller creates.',
-    default: 1,
-    min: 1,
-  }),
+  ...producerConfigSchema('poller'),
   PUBLISH_TIMEOUT_MS: int({
     doc: 'Deadline for Kafka to acknowledge a page of events (acks=all).',
     default: 30000,
