@@ -1,14 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { TOPICS } from '@broker-events/contracts';
+import { eventProducerProvider } from '@broker-events/messaging';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
 import { Registry } from 'prom-client';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config';
 import { GatewayMetrics } from './gateway.metrics';
-import { ProblemFilter } from './problem.filter';
-import { EventPublisherService } from './publishing/event-publisher.service';
+import { DEDUP_STORE } from './gateway.tokens';
 import { type DedupStore, MemoryDedupStore, RedisDedupStore } from './webhook/dedup.store';
 import { WebhookController } from './webhook/webhook.controller';
-import { DEDUP_STORE, WebhookService } from './webhook/webhook.service';
+import { WebhookHttp } from './webhook/webhook-http.plugin';
+import { WebhookService } from './webhook/webhook.service';
 
 /** A claim outlives its holder's publish (bounded by PUBLISH_TIMEOUT_MS) by this much before it expires. */
 const CLAIM_MARGIN_MS = 2000;
@@ -59,9 +61,19 @@ export class AppModule {
             createDedupStore(config, log, metrics),
           inject: [APP_LOGGER, GatewayMetrics],
         },
-        EventPublisherService,
+        // Closed on application shutdown, after the HTTP server stopped taking requests.
+        eventProducerProvider({
+          options: (metrics: GatewayMetrics) => ({
+            config,
+            topics: [TOPICS.events, TOPICS.quarantine],
+            publisher: { maxBatchRecords: config.PUBLISH_MAX_BATCH, lingerMs: config.PUBLISH_LINGER_MS },
+            observer: metrics.producerObserver(),
+          }),
+          inject: [GatewayMetrics],
+        }),
         WebhookService,
-        { provide: APP_FILTER, useClass: ProblemFilter },
+        WebhookHttp,
+        { provide: APP_FILTER, useExisting: WebhookHttp },
       ],
     };
   }

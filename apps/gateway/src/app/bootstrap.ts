@@ -7,10 +7,9 @@ import { type AppLogger, HealthRegistry, NestPinoLogger, startTracing } from '@b
 import { redactConfig } from '@broker-events/config';
 import { AppModule } from './app.module';
 import { type GatewayConfig, gatewayConfigSchema } from './config/gateway.config';
-import { GatewayMetrics } from './gateway.metrics';
-import { DEDUP_STORE } from './webhook/webhook.service';
+import { DEDUP_STORE } from './gateway.tokens';
 import type { DedupStore } from './webhook/dedup.store';
-import { configureWebhookHttp } from './webhook/webhook-http';
+import { WebhookHttp } from './webhook/webhook-http.plugin';
 
 /** proxy-addr's trust function for "the nearest `hops` addresses are our proxies". */
 function trustHops(hops: number): (address: string, hop: number) => boolean {
@@ -48,13 +47,7 @@ export async function createGateway(
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
-  configureWebhookHttp(
-    app.getHttpAdapter().getInstance(),
-    config,
-    app.get(GatewayMetrics),
-    logger,
-    app.get(HealthRegistry),
-  );
+  app.get(WebhookHttp).register(app.getHttpAdapter().getInstance());
   if (config.METRICS_PORT !== undefined) keepOperatorPathsOffWebhookPort(app);
   return app;
 }

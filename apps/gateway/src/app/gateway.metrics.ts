@@ -1,3 +1,4 @@
+import type { ProducerObserver } from '@broker-events/messaging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export type RequestOutcome =
@@ -101,5 +102,16 @@ export class GatewayMetrics {
       labelNames: ['operation'],
       registers: [registry],
     });
+  }
+
+  /** The producer's series: publish latency, records per produce request, producers replaced. */
+  producerObserver(): ProducerObserver {
+    return {
+      published: (seconds) => this.publishDuration.observe(seconds),
+      batch: (records, _seconds, ok) => {
+        if (ok) this.produceBatch.observe(records);
+      },
+      reset: () => this.producerResets.inc(),
+    };
   }
 }

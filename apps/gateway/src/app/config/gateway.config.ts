@@ -1,7 +1,6 @@
 import {
   type ConfigOf,
   ConfigError,
-  bool,
   int,
   list,
   loadConfig,
@@ -11,7 +10,7 @@ import {
   str,
   type EnvRecord,
 } from '@broker-events/config';
-import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
+import { kafkaConfigProblems, kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
 import { isIP } from 'node:net';
 
@@ -73,17 +72,7 @@ export const gatewayConfigSchema = {
     min: 1,
   }),
   ...kafkaConfigSchema,
-  KAFKA_CLIENT_ID: str({ doc: 'Kafka client id.', default: 'broker-events-gateway' }),
-  KAFKA_CREATE_TOPICS: bool({
-    doc: 'Create the event and quarantine topics at start-up when missing (off in Kubernetes, where Strimzi owns topics).',
-    default: true,
-  }),
-  KAFKA_TOPIC_PARTITIONS: int({ doc: 'Partitions for topics the gateway creates.', default: 6, min: 1 }),
-  KAFKA_TOPIC_REPLICATION_FACTOR: int({
-    doc: 'Replication factor for topics the gateway creates.',
-    default: 1,
-    min: 1,
-  }),
+  ...producerConfigSchema('gateway'),
   PUBLISH_TIMEOUT_MS: int({
     doc: 'Deadline for Kafka to acknowledge a write (acks=all); past it the request is answered 503. Altinn gives up on a request after 45 s.',
     default: 10000,

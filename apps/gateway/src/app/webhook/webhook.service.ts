@@ -5,28 +5,19 @@ import {
   type AltinnCloudEvent,
   eventTypeInfo,
   type Violation,
-  HEADERS,
   TOPICS,
   fileTransferId,
   parseCloudEvent,
   quarantineRecord,
   toKafkaRecord,
 } from '@broker-events/contracts';
-import {
-  APP_LOGGER,
-  type AppLogger,
-  SpanKind,
-  currentTraceparent,
-  withSpan,
-} from '@broker-events/observability';
+import { EventProducer } from '@broker-events/messaging';
+import { APP_LOGGER, type AppLogger, SpanKind, withSpan } from '@broker-events/observability';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config';
 import { GatewayMetrics } from '../gateway.metrics';
-import { EventPublisherService } from '../publishing/event-publisher.service';
+import { DEDUP_STORE } from '../gateway.tokens';
 import { type DedupStore, dedupKey } from './dedup.store';
-
-export const DEDUP_STORE = Symbol('DEDUP_STORE');
-
-export const BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
+import { BATCH_CONTENT_TYPE } from './media-types';
 
 /** The "source" under which invalid bodies are remembered in the duplicate window (by their SHA-256). */
 const QUARANTINE_SOURCE = 'urn:broker-events:quarantine';
@@ -88,7 +79,7 @@ export class WebhookService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     @Inject(DEDUP_STORE) private readonly dedup: DedupStore,
-    private readonly publisher: EventPublisherService,
+    private readonly producer: EventProducer,
     private readonly metrics: GatewayMetrics,
   ) {}
 
@@ -211,26 +202,11 @@ export class WebhookService {
   /** The event's record, in a producer span whose trace context travels in the record (`ce_traceparent`). */
   private publish(accepted: Accepted): Promise<void> {
     const { event, canonicalType } = accepted;
-    return withSpan(
-      `publish ${TOPICS.events}`,
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': TOPICS.events,
-          'cloudevents.event_id': event.id,
-          'cloudevents.event_type': canonicalType,
-        },
-      },
-      async () => {
-        const record = toKafkaRecord(event, canonicalType);
-        // An event that brings its own trace context (the extension) keeps it; otherwise it continues ours.
-        const traceparent = currentTraceparent();
-        if (traceparent && record.headers[HEADERS.traceparent] === undefined)
-          record.headers[HEADERS.traceparent] = traceparent;
-        await this.publisher.publish([record]);
-      },
-    );
+    // An event that brings its own trace context (the extension) keeps it; otherwise it continues ours.
+    return this.producer.publish([toKafkaRecord(event, canonicalType)], {
+      topic: TOPICS.events,
+      attributes: { 'cloudevents.event_id': event.id, 'cloudevents.event_type': canonicalType },
+    });
   }
 
   private count(accepted: Accepted, outcome: 'published' | 'duplicate', message: string): void {
@@ -306,7 +282,7 @@ export class WebhookService {
       remoteAddress: delivery.remoteAddress,
     });
     try {
-      await this.publisher.publish([record]);
+      await this.producer.publish([record]);
     } catch (error) {
       await this.dedup.release(key);
       // Not kept anywhere yet: ask the sender to retry rather than lose the body.
