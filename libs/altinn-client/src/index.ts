@@ -39,3 +39,10 @@ export {
   createAltinnClient,
 } from './lib/altinn-client';
 export type { AltinnClient, AltinnClientOptions, AltinnConfig, AltinnEndpoints } from './lib/altinn-client';
+export {
+  altinnResourcesSetting,
+  altinnSettingsProblems,
+  resourceIdsOf,
+  resourceUrnsOf,
+} from './lib/resources';
+export { CatchUpSchedule } from './lib/catch-up-schedule';

@@ -1,4 +1,3 @@
-import { RESOURCE_URN_PREFIX, isValidOrganisationNumber } from '@broker-events/contracts';
 import {
   type ConfigOf,
   type ConfigProblem,
@@ -6,18 +5,20 @@ import {
   type EnvRecord,
   bool,
   int,
-  list,
   loadConfig,
   oneOf,
   optional,
   str,
   url,
 } from '@broker-events/config';
-import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
+import {
+  altinnConfigSchema,
+  altinnResourcesSetting,
+  altinnSettingsProblems,
+  resourceIdsOf,
+} from '@broker-events/altinn-client';
 import { kafkaConfigProblems, kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
-
-const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 /**
  * Every setting of the file fetcher. docs/altinn.md's table is generated from (and tested against) it.
@@ -27,14 +28,9 @@ export const fileFetcherConfigSchema = {
     doc: 'Our organisation number: files are fetched when we are a recipient.',
     pattern: /^[0-9]{9}$/,
   }),
-  FETCH_RESOURCES: list({
-    doc: 'Broker resources to fetch from (ids or `urn:altinn:resource:` URNs, comma-separated); also what reconciliation asks Broker about.',
-    minItems: 1,
-    item: (v) => {
-      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
-      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
-    },
-  }),
+  FETCH_RESOURCES: altinnResourcesSetting(
+    'Broker resources to fetch from (ids or `urn:altinn:resource:` URNs, comma-separated); also what reconciliation asks Broker about.',
+  ),
   STORAGE_DIR: str({
     doc: 'Folder the files are written to, one sub-folder per file transfer (`<dir>/<fileTransferId>/<fileName>`).',
     default: './data/files',
@@ -120,13 +116,10 @@ export const FILE_FETCHER_SCOPES = ['altinn:broker.read'];
 
 export function loadFileFetcherConfig(env: EnvRecord): FileFetcherConfig {
   const config = loadConfig('file-fetcher', fileFetcherConfigSchema, env);
-  const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...altinnConfigProblems(config)];
-  if (
-    config.ALTINN_ENVIRONMENT === 'production' &&
-    !isValidOrganisationNumber(config.FETCH_ORGANISATION_NUMBER)
-  ) {
-    problems.push({ variable: 'FETCH_ORGANISATION_NUMBER', reason: 'fails the mod-11 check (a typo?)' });
-  }
+  const problems: ConfigProblem[] = [
+    ...kafkaConfigProblems(config),
+    ...altinnSettingsProblems(config, 'FETCH_ORGANISATION_NUMBER'),
+  ];
   if (config.STORAGE_S3_BUCKET !== undefined) {
     for (const variable of [
       'STORAGE_S3_ENDPOINT',
@@ -143,13 +136,7 @@ export function loadFileFetcherConfig(env: EnvRecord): FileFetcherConfig {
 
 /** Broker resource ids (Broker's list takes the bare id, events carry the URN). */
 export function resourceIds(config: FileFetcherConfig): string[] {
-  return [
-    ...new Set(
-      config.FETCH_RESOURCES.map((r) =>
-        r.startsWith(RESOURCE_URN_PREFIX) ? r.slice(RESOURCE_URN_PREFIX.length) : r,
-      ),
-    ),
-  ];
+  return resourceIdsOf(config.FETCH_RESOURCES);
 }
 
 export const FILE_FETCHER_CONFIG = Symbol('FILE_FETCHER_CONFIG');

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { AltinnClient } from '@broker-events/altinn-client';
+import { type AltinnClient, CatchUpSchedule } from '@broker-events/altinn-client';
 import { APP_LOGGER, type AppLogger } from '@broker-events/observability';
 import { FILE_FETCHER_CONFIG, type FileFetcherConfig, resourceIds } from '../config/file-fetcher.config';
 import { FileFetcherMetrics } from '../file-fetcher.metrics';
@@ -34,9 +34,7 @@ const MAX_PAGES_PER_WALK = 1000;
  */
 @Injectable()
 export class ReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<ReconcileResult>;
-  private stopped = false;
+  private readonly schedule: CatchUpSchedule<ReconcileResult>;
 
   constructor(
     @Inject(FILE_FETCHER_CONFIG) private readonly config: FileFetcherConfig,
@@ -45,30 +43,22 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     private readonly fetcher: FileFetcher,
     private readonly metrics: FileFetcherMetrics,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
-  ) {}
+  ) {
+    this.schedule = new CatchUpSchedule(
+      () => this.reconcile(),
+      config.RECONCILE_INTERVAL_SECONDS * 1000,
+      (error) => logger.error({ err: String(error) }, 'reconciliation crashed'),
+    );
+  }
 
   onApplicationBootstrap(): void {
     if (this.config.RECONCILE_INTERVAL_SECONDS === 0) return;
-    this.schedule(this.config.RECONCILE_ON_START ? 0 : this.config.RECONCILE_INTERVAL_SECONDS * 1000);
+    this.schedule.start(this.config.RECONCILE_ON_START ? 0 : this.config.RECONCILE_INTERVAL_SECONDS * 1000);
   }
 
   /** Runs one reconciliation now (or joins the one running). */
   reconcileNow(): Promise<ReconcileResult> {
-    if (this.running) return this.running;
-    const run = this.reconcile().finally(() => {
-      this.running = undefined;
-    });
-    this.running = run;
-    return run;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.reconcileNow()
-        .catch((error: unknown) => this.logger.error({ err: String(error) }, 'reconciliation crashed'))
-        .finally(() => this.schedule(this.config.RECONCILE_INTERVAL_SECONDS * 1000));
-    }, delayMs);
+    return this.schedule.runNow();
   }
 
   /** Every transfer in the window awaiting our download, newest first, walking back past Broker's 100. */
@@ -127,7 +117,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     }
     const limit = this.config.RECONCILE_SET_ASIDE_AFTER;
     for (const id of result.found) {
-      if (this.stopped) break;
+      if (this.schedule.stopped) break;
       const resourceId = resourceOf.get(id) ?? '';
       const before = await this.outcomes.get(id).catch(() => undefined);
       if (before?.status === 'set_aside') {
@@ -170,8 +160,6 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.schedule.stop();
   }
 }

@@ -1,7 +1,12 @@
-import { RESOURCE_URN_PREFIX, TOPICS, isValidOrganisationNumber } from '@broker-events/contracts';
+import { TOPICS } from '@broker-events/contracts';
+import {
+  altinnConfigSchema,
+  altinnResourcesSetting,
+  altinnSettingsProblems,
+  resourceUrnsOf,
+} from '@broker-events/altinn-client';
 import {
   type ConfigOf,
-  type ConfigProblem,
   ConfigError,
   type EnvRecord,
   bool,
@@ -13,24 +18,16 @@ import {
   str,
   url,
 } from '@broker-events/config';
-import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
 import { kafkaConfigProblems, kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
-
-const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
 
 /**
  * Every setting of the poller. docs/altinn.md's table is generated from (and tested against) this schema.
  */
 export const pollerConfigSchema = {
-  POLL_RESOURCES: list({
-    doc: 'Broker resources to poll, as resource ids (`altinn-broker-test-resource-1`) or `urn:altinn:resource:` URNs, comma-separated.',
-    minItems: 1,
-    item: (v) => {
-      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
-      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
-    },
-  }),
+  POLL_RESOURCES: altinnResourcesSetting(
+    'Broker resources to poll, as resource ids (`altinn-broker-test-resource-1`) or `urn:altinn:resource:` URNs, comma-separated.',
+  ),
   POLL_ORGANISATION_NUMBER: optional(
     str({
       doc: 'Our organisation: only events whose subject is `urn:altinn:organization:identifier-no:<orgnr>`. Required (unless POLL_WITHOUT_SUBJECT_FILTER=true): Altinn filters GET /events by authorization after the page limit, so without a subject a page of events we may not read comes back empty and the poller stalls.',
@@ -126,7 +123,10 @@ export const POLLER_SCOPES = ['altinn:events.subscribe'];
 
 export function loadPollerConfig(env: EnvRecord): PollerConfig {
   const config = loadConfig('poller', pollerConfigSchema, env);
-  const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...altinnConfigProblems(config)];
+  const problems = [
+    ...kafkaConfigProblems(config),
+    ...altinnSettingsProblems(config, 'POLL_ORGANISATION_NUMBER'),
+  ];
   if (config.POLL_ORGANISATION_NUMBER === undefined && !config.POLL_WITHOUT_SUBJECT_FILTER) {
     problems.push({
       variable: 'POLL_ORGANISATION_NUMBER',
@@ -134,26 +134,13 @@ export function loadPollerConfig(env: EnvRecord): PollerConfig {
         "is required (set POLL_WITHOUT_SUBJECT_FILTER=true only if you mean to read every party's events): without a subject filter an empty page does not prove the poller caught up",
     });
   }
-  if (
-    config.POLL_ORGANISATION_NUMBER !== undefined &&
-    config.ALTINN_ENVIRONMENT === 'production' &&
-    !isValidOrganisationNumber(config.POLL_ORGANISATION_NUMBER)
-  ) {
-    problems.push({ variable: 'POLL_ORGANISATION_NUMBER', reason: 'fails the mod-11 check (a typo?)' });
-  }
   if (problems.length > 0) throw new ConfigError('poller', problems);
   return config;
 }
 
 /** `urn:altinn:resource:<id>` for each configured resource. */
 export function resourceUrns(config: PollerConfig): string[] {
-  return [
-    ...new Set(
-      config.POLL_RESOURCES.map((r) =>
-        r.startsWith(RESOURCE_URN_PREFIX) ? r : `${RESOURCE_URN_PREFIX}${r}`,
-      ),
-    ),
-  ];
+  return resourceUrnsOf(config.POLL_RESOURCES);
 }
 
 export const POLLER_CONFIG = Symbol('POLLER_CONFIG');

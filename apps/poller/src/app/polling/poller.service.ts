@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { type AltinnClient } from '@broker-events/altinn-client';
+import { type AltinnClient, CatchUpSchedule } from '@broker-events/altinn-client';
 import { EventProducer } from '@broker-events/messaging';
 import { type KafkaRecord } from '@broker-events/contracts';
 import { APP_LOGGER, type AppLogger, HealthRegistry } from '@broker-events/observability';
@@ -22,13 +22,11 @@ import { EventPoller, type ResourcePollResult } from './event-poller';
 @Injectable()
 export class PollerService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly poller: EventPoller;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<ResourcePollResult[]>;
-  private stopped = false;
+  private readonly schedule: CatchUpSchedule<ResourcePollResult[]>;
 
   constructor(
     @Inject(POLLER_CONFIG) private readonly config: PollerConfig,
-    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+    @Inject(APP_LOGGER) logger: AppLogger,
     @Inject(CURSOR_STORE) private readonly cursors: CursorStore,
     @Inject(ALTINN_CLIENT) altinn: AltinnClient,
     private readonly producer: EventProducer,
@@ -59,6 +57,11 @@ export class PollerService implements OnModuleInit, BeforeApplicationShutdown, O
         'polling without a subject filter (POLL_WITHOUT_SUBJECT_FILTER=true): an empty page does not prove the poller caught up; watch poller_stalled',
       );
     }
+    this.schedule = new CatchUpSchedule(
+      () => this.poller.pollAll(),
+      config.POLL_INTERVAL_SECONDS * 1000,
+      (error) => logger.error({ err: String(error) }, 'poll crashed'),
+    );
     health.register('cursor-store', () => this.cursors.ping());
     // A poller whose cursor stands still is not doing its job; /health/ready says so (`progress: false`).
     health.register('progress', async () => this.poller.checkProgress().length === 0);
@@ -68,7 +71,7 @@ export class PollerService implements OnModuleInit, BeforeApplicationShutdown, O
     await this.cursors.init();
     // The first poll publishes: give the producer its first attempt at creating the topics before it.
     await this.producer.start();
-    this.schedule(this.config.POLL_ON_START ? 0 : this.config.POLL_INTERVAL_SECONDS * 1000);
+    this.schedule.start(this.config.POLL_ON_START ? 0 : this.config.POLL_INTERVAL_SECONDS * 1000);
   }
 
   /**
@@ -84,28 +87,12 @@ export class PollerService implements OnModuleInit, BeforeApplicationShutdown, O
 
   /** Polls every resource now (waits for a poll already running instead of starting a second one). */
   pollNow(): Promise<ResourcePollResult[]> {
-    if (this.running) return this.running;
-    const run = this.poller.pollAll().finally(() => {
-      this.running = undefined;
-    });
-    this.running = run;
-    return run;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.pollNow()
-        .catch((error: unknown) => this.logger.error({ err: String(error) }, 'poll crashed'))
-        .finally(() => this.schedule(this.config.POLL_INTERVAL_SECONDS * 1000));
-    }, delayMs);
+    return this.schedule.runNow();
   }
 
   /** Stops the schedule and waits for a running poll, before the producer closes (on application shutdown). */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.schedule.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,0 +1,48 @@
+import { RESOURCE_URN_PREFIX, isValidOrganisationNumber } from '@broker-events/contracts';
+import { type ConfigProblem, list } from '@broker-events/config';
+import { type AltinnConfig, altinnConfigProblems } from './altinn-client';
+
+const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/** A setting that lists Broker resources: ids (`altinn-broker-test-resource-1`) or their URNs, at least one. */
+export function altinnResourcesSetting(doc: string) {
+  return list({
+    doc,
+    minItems: 1,
+    item: (v) => {
+      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
+      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
+    },
+  });
+}
+
+/** `urn:altinn:resource:<id>` for each resource (Events queries and events carry the URN), without repeats. */
+export function resourceUrnsOf(resources: readonly string[]): string[] {
+  return [
+    ...new Set(resources.map((r) => (r.startsWith(RESOURCE_URN_PREFIX) ? r : RESOURCE_URN_PREFIX + r))),
+  ];
+}
+
+/** The bare id of each resource (Broker's list takes the id), without repeats. */
+export function resourceIdsOf(resources: readonly string[]): string[] {
+  return [
+    ...new Set(
+      resources.map((r) => (r.startsWith(RESOURCE_URN_PREFIX) ? r.slice(RESOURCE_URN_PREFIX.length) : r)),
+    ),
+  ];
+}
+
+/**
+ * The Altinn settings' cross-variable problems (altinnConfigProblems), plus, against production, an
+ * organisation number in the setting `variable` that fails the mod-11 check (test environments use synthetic numbers).
+ */
+export function altinnSettingsProblems<V extends string>(
+  cfg: AltinnConfig & { readonly [K in V]?: string },
+  variable: V,
+): ConfigProblem[] {
+  const problems = altinnConfigProblems(cfg);
+  const value = cfg[variable];
+  if (value !== undefined && cfg.ALTINN_ENVIRONMENT === 'production' && !isValidOrganisationNumber(value))
+    problems.push({ variable, reason: 'fails the mod-11 check (a typo?)' });
+  return problems;
+}
