@@ -57,6 +57,7 @@ export class EventProducer implements OnModuleInit, OnApplicationShutdown {
   private topicsReady: boolean;
   private topicTimer?: NodeJS.Timeout;
   private started?: Promise<void>;
+  private connecting?: Promise<void>;
   private closed = false;
   private lastProbe = { at: 0, ok: false };
 
@@ -98,7 +99,7 @@ export class EventProducer implements OnModuleInit, OnApplicationShutdown {
   start(): Promise<void> {
     if (!this.started) {
       this.started = this.options.config.KAFKA_CREATE_TOPICS ? this.createTopics() : Promise.resolve();
-      void this.publisher.connect(this.options.topics).catch((e: unknown) => {
+      this.connecting = this.publisher.connect(this.options.topics).catch((e: unknown) => {
         this.logger.warn({ err: String(e) }, 'Kafka not reachable at start-up; will retry on demand');
       });
     }
@@ -176,6 +177,8 @@ export class EventProducer implements OnModuleInit, OnApplicationShutdown {
   async close(): Promise<void> {
     this.closed = true;
     if (this.topicTimer) clearTimeout(this.topicTimer);
+    // A connect still under way (bounded by PUBLISH_TIMEOUT_MS) would otherwise leave a producer behind.
+    await this.connecting;
     await this.publisher.close();
     await this.probe.close();
   }
