@@ -1,14 +1,9 @@
-import { join } from 'node:path';
-import { readmeConfigSection, repoRoot } from '@broker-events/config/testing';
+import { readmeConfigSection } from '@broker-events/config/testing';
 import { fileFetcherConfigSchema, loadFileFetcherConfig, resourceIds } from './file-fetcher.config';
 
 describe('file-fetcher configuration', () => {
-  it('is documented in docs/altinn.md exactly as the schema says', () => {
-    const { actual, expected } = readmeConfigSection(
-      'file-fetcher',
-      fileFetcherConfigSchema,
-      join(repoRoot(), 'docs/altinn.md'),
-    );
+  it('is documented in docs/configuration.md exactly as the schema says (UPDATE_DOCS=1 rewrites it)', () => {
+    const { actual, expected } = readmeConfigSection('file-fetcher', fileFetcherConfigSchema);
     expect(actual).toBe(expected);
   });
 

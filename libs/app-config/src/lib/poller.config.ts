@@ -1,0 +1,167 @@
+import { RESOURCE_URN_PREFIX, TOPICS, isValidOrganisationNumber } from '@broker-events/contracts';
+import {
+  type ConfigOf,
+  type ConfigProblem,
+  ConfigError,
+  type EnvRecord,
+  bool,
+  int,
+  list,
+  loadConfig,
+  oneOf,
+  optional,
+  str,
+  url,
+} from '@broker-events/config';
+import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
+import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
+import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
+
+const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+
+/**
+ * Every setting of the poller. docs/configuration.md's table is generated from (and tested against) this schema.
+ */
+export const pollerConfigSchema = {
+  POLL_RESOURCES: list({
+    doc: 'Broker resources to poll, as resource ids (`altinn-broker-test-resource-1`) or `urn:altinn:resource:` URNs, comma-separated.',
+    minItems: 1,
+    item: (v) => {
+      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
+      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
+    },
+  }),
+  POLL_ORGANISATION_NUMBER: optional(
+    str({
+      doc: 'Our organisation: only events whose subject is `urn:altinn:organization:identifier-no:<orgnr>`. Required (unless POLL_WITHOUT_SUBJECT_FILTER=true): Altinn filters GET /events by authorization after the page limit, so without a subject a page of events we may not read comes back empty and the poller stalls.',
+      pattern: /^[0-9]{9}$/,
+    }),
+  ),
+  POLL_WITHOUT_SUBJECT_FILTER: bool({
+    doc: "Poll without a subject filter (a service owner reading every party's events). An empty page then does not prove the poller caught up; watch `poller_stalled`.",
+    default: false,
+  }),
+  POLL_STALL_AFTER_SECONDS: int({
+    doc: 'Report a resource whose cursor has not moved for this long (`poller_stalled`, an error log, `progress: false` in /health/ready). Set it above the longest quiet spell your resources have. 0 turns it off.',
+    default: 86400,
+    min: 0,
+  }),
+  POLL_TYPES: list({
+    doc: 'Only these event types (exact, comma-separated). Empty: every type.',
+    default: [],
+  }),
+  POLL_INTERVAL_SECONDS: int({
+    doc: 'Time between polls of every resource (5–15 minutes is plenty for a catch-up).',
+    default: 300,
+    min: 1,
+  }),
+  POLL_PAGE_SIZE: int({
+    doc: '`size` of each GET /events page (Altinn clamps to 1..1000).',
+    default: 1000,
+    min: 1,
+    max: 1000,
+  }),
+  POLL_MAX_PAGES_PER_RUN: int({
+    doc: 'Most pages read per resource in one poll (the rest waits for the next poll).',
+    default: 100,
+    min: 1,
+  }),
+  POLL_INITIAL_CURSOR: oneOf(['latest', 'beginning'] as const, {
+    doc: 'Where a resource without a saved cursor starts: `latest` skips what Altinn already holds (no replay of history), `beginning` publishes everything Altinn still keeps.',
+    default: 'latest',
+  }),
+  POLL_ON_START: bool({ doc: 'Poll once at start-up instead of waiting one interval.', default: true }),
+  POLLER_DATABASE_URL: optional(
+    url({
+      doc: 'PostgreSQL for the cursors, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
+      secret: true,
+      protocols: ['postgres', 'postgresql'],
+    }),
+  ),
+  POLLER_DB_SCHEMA: str({
+    doc: 'PostgreSQL schema of the `poller_cursors` table.',
+    default: 'poller',
+    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+  }),
+  POLLER_SQLITE_PATH: str({
+    doc: 'SQLite file for the cursors when POLLER_DATABASE_URL is unset.',
+    default: './data/poller.sqlite',
+  }),
+  POLLER_TOPIC: str({
+    doc: 'Topic the recovered events go to. Leave at the default except in tests.',
+    default: TOPICS.events,
+  }),
+  POLLER_QUARANTINE_TOPIC: str({
+    doc: 'Topic for events that fail validation. Leave at the default except in tests.',
+    default: TOPICS.quarantine,
+  }),
+  ...altinnConfigSchema,
+  ...kafkaConfigSchema,
+  KAFKA_CLIENT_ID: str({ doc: 'Kafka client id.', default: 'broker-events-poller' }),
+  KAFKA_CREATE_TOPICS: bool({
+    doc: 'Create the event and quarantine topics at start-up when missing (off where Strimzi owns topics).',
+    default: true,
+  }),
+  KAFKA_TOPIC_PARTITIONS: int({ doc: 'Partitions for topics the poller creates.', default: 6, min: 1 }),
+  KAFKA_TOPIC_REPLICATION_FACTOR: int({
+    doc: 'Replication factor for topics the poller creates.',
+    default: 1,
+    min: 1,
+  }),
+  PUBLISH_TIMEOUT_MS: int({
+    doc: 'Deadline for Kafka to acknowledge a page of events (acks=all).',
+    default: 30000,
+    min: 100,
+  }),
+  PORT: int({
+    doc: 'HTTP port for /health/live, /health/ready and /metrics.',
+    default: 8084,
+    min: 0,
+    max: 65535,
+  }),
+  HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
+  ...tracingConfigSchema,
+  SHUTDOWN_GRACE_MS: int({
+    doc: 'How long a graceful shutdown waits for a running poll.',
+    default: 20000,
+    min: 0,
+  }),
+};
+
+export type PollerConfig = ConfigOf<typeof pollerConfigSchema>;
+
+/** The Maskinporten scope the poller needs (GET /events). */
+export const POLLER_SCOPES = ['altinn:events.subscribe'];
+
+export function loadPollerConfig(env: EnvRecord): PollerConfig {
+  const config = loadConfig('poller', pollerConfigSchema, env);
+  const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...altinnConfigProblems(config)];
+  if (config.POLL_ORGANISATION_NUMBER === undefined && !config.POLL_WITHOUT_SUBJECT_FILTER) {
+    problems.push({
+      variable: 'POLL_ORGANISATION_NUMBER',
+      reason:
+        "is required (set POLL_WITHOUT_SUBJECT_FILTER=true only if you mean to read every party's events): without a subject filter an empty page does not prove the poller caught up",
+    });
+  }
+  if (
+    config.POLL_ORGANISATION_NUMBER !== undefined &&
+    config.ALTINN_ENVIRONMENT === 'production' &&
+    !isValidOrganisationNumber(config.POLL_ORGANISATION_NUMBER)
+  ) {
+    problems.push({ variable: 'POLL_ORGANISATION_NUMBER', reason: 'fails the mod-11 check (a typo?)' });
+  }
+  if (problems.length > 0) throw new ConfigError('poller', problems);
+  return config;
+}
+
+/** `urn:altinn:resource:<id>` for each configured resource. */
+export function resourceUrns(config: PollerConfig): string[] {
+  return [
+    ...new Set(
+      config.POLL_RESOURCES.map((r) =>
+        r.startsWith(RESOURCE_URN_PREFIX) ? r : `${RESOURCE_URN_PREFIX}${r}`,
+      ),
+    ),
+  ];
+}
