@@ -2,7 +2,7 @@ import { ALTINN_SCOPES } from '@broker-events/contracts';
 import { type AltinnStandIns, startAltinnStandIns, testKeyPair } from '../testing';
 import { AltinnApiError } from './errors';
 import { jwtExpiry, jwtPayload, signGrant } from './jwt';
-import { AltinnTokenExchange, MaskinportenTokenProvider, StaticTokenProvider } from './tokens';
+import { AltinnTokenExchange, MaskinportenTokenProvider, StaticTokenProvider } from './token-providers';
 
 describe('Maskinporten JWT grant and Altinn token exchange (against the stand-ins)', () => {
   let now = Date.parse('2026-11-27T10:00:00Z');
