@@ -5,12 +5,11 @@ import {
   int,
   loadConfig,
   oneOf,
-  optional,
   str,
-  url,
 } from '@broker-events/config';
 import { kafkaConfigProblems, kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
+import { postgresSchema, postgresUrl } from './settings';
 
 /**
  * Every setting of the archive consumer. docs/configuration.md's table is generated from (and tested against) it.
@@ -18,18 +17,13 @@ import { LOG_LEVELS } from '@broker-events/observability';
 export const archiveConfigSchema = {
   ...kafkaConfigSchema,
   ...pipelineConfigSchema({ consumer: 'archive', concurrency: 500, partitionsConcurrently: 6, port: 8083 }),
-  ARCHIVE_DATABASE_URL: optional(
-    url({
-      doc: 'PostgreSQL for the archive, e.g. `postgres://user:pass@127.0.0.1:5432/broker`. Unset: the embedded SQLite file below.',
-      secret: true,
-      protocols: ['postgres', 'postgresql'],
-    }),
+  ARCHIVE_DATABASE_URL: postgresUrl(
+    'PostgreSQL for the archive, e.g. `postgres://user:pass@127.0.0.1:5432/broker`. Unset: the embedded SQLite file below.',
   ),
-  ARCHIVE_DB_SCHEMA: str({
-    doc: 'PostgreSQL schema holding `archived_events` and `schema_migrations`.',
-    default: 'archive',
-    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
-  }),
+  ARCHIVE_DB_SCHEMA: postgresSchema(
+    'PostgreSQL schema holding `archived_events` and `schema_migrations`.',
+    'archive',
+  ),
   ARCHIVE_DB_POOL_SIZE: int({ doc: 'PostgreSQL connections.', default: 4, min: 1, max: 100 }),
   ARCHIVE_SQLITE_PATH: str({
     doc: 'SQLite file used when ARCHIVE_DATABASE_URL is unset.',

@@ -6,7 +6,6 @@ import {
   type EnvRecord,
   bool,
   int,
-  list,
   loadConfig,
   oneOf,
   optional,
@@ -16,8 +15,7 @@ import {
 import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
 import { kafkaConfigProblems, kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
-
-const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+import { brokerResources, postgresSchema, postgresUrl } from './settings';
 
 /**
  * Every setting of the file fetcher. docs/configuration.md's table is generated from (and tested against) it.
@@ -27,14 +25,9 @@ export const fileFetcherConfigSchema = {
     doc: 'Our organisation number: files are fetched when we are a recipient.',
     pattern: /^[0-9]{9}$/,
   }),
-  FETCH_RESOURCES: list({
-    doc: 'Broker resources to fetch from (ids or `urn:altinn:resource:` URNs, comma-separated); also what reconciliation asks Broker about.',
-    minItems: 1,
-    item: (v) => {
-      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
-      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
-    },
-  }),
+  FETCH_RESOURCES: brokerResources(
+    'Broker resources to fetch from (ids or `urn:altinn:resource:` URNs, comma-separated); also what reconciliation asks Broker about.',
+  ),
   STORAGE_DIR: str({
     doc: 'Folder the files are written to, one sub-folder per file transfer (`<dir>/<fileTransferId>/<fileName>`).',
     default: './data/files',
@@ -89,18 +82,10 @@ export const fileFetcherConfigSchema = {
     default: 5,
     min: 1,
   }),
-  FETCH_DATABASE_URL: optional(
-    url({
-      doc: 'PostgreSQL for the fetch outcomes, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
-      secret: true,
-      protocols: ['postgres', 'postgresql'],
-    }),
+  FETCH_DATABASE_URL: postgresUrl(
+    'PostgreSQL for the fetch outcomes, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
   ),
-  FETCH_DB_SCHEMA: str({
-    doc: 'PostgreSQL schema of the `fetched_files` table.',
-    default: 'file_fetcher',
-    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
-  }),
+  FETCH_DB_SCHEMA: postgresSchema('PostgreSQL schema of the `fetched_files` table.', 'file_fetcher'),
   FETCH_SQLITE_PATH: str({
     doc: 'SQLite file for the fetch outcomes when FETCH_DATABASE_URL is unset.',
     default: './data/file-fetcher.sqlite',

@@ -11,26 +11,19 @@ import {
   oneOf,
   optional,
   str,
-  url,
 } from '@broker-events/config';
 import { altinnConfigProblems, altinnConfigSchema } from '@broker-events/altinn-client';
 import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
-
-const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
+import { brokerResources, postgresSchema, postgresUrl } from './settings';
 
 /**
  * Every setting of the poller. docs/configuration.md's table is generated from (and tested against) this schema.
  */
 export const pollerConfigSchema = {
-  POLL_RESOURCES: list({
-    doc: 'Broker resources to poll, as resource ids (`altinn-broker-test-resource-1`) or `urn:altinn:resource:` URNs, comma-separated.',
-    minItems: 1,
-    item: (v) => {
-      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
-      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
-    },
-  }),
+  POLL_RESOURCES: brokerResources(
+    'Broker resources to poll, as resource ids (`altinn-broker-test-resource-1`) or `urn:altinn:resource:` URNs, comma-separated.',
+  ),
   POLL_ORGANISATION_NUMBER: optional(
     str({
       doc: 'Our organisation: only events whose subject is `urn:altinn:organization:identifier-no:<orgnr>`. Required (unless POLL_WITHOUT_SUBJECT_FILTER=true): Altinn filters GET /events by authorization after the page limit, so without a subject a page of events we may not read comes back empty and the poller stalls.',
@@ -71,18 +64,10 @@ export const pollerConfigSchema = {
     default: 'latest',
   }),
   POLL_ON_START: bool({ doc: 'Poll once at start-up instead of waiting one interval.', default: true }),
-  POLLER_DATABASE_URL: optional(
-    url({
-      doc: 'PostgreSQL for the cursors, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
-      secret: true,
-      protocols: ['postgres', 'postgresql'],
-    }),
+  POLLER_DATABASE_URL: postgresUrl(
+    'PostgreSQL for the cursors, e.g. `postgres://user:pass@host:5432/db`. Unset: the SQLite file below.',
   ),
-  POLLER_DB_SCHEMA: str({
-    doc: 'PostgreSQL schema of the `poller_cursors` table.',
-    default: 'poller',
-    pattern: /^[a-z_][a-z0-9_]{0,62}$/,
-  }),
+  POLLER_DB_SCHEMA: postgresSchema('PostgreSQL schema of the `poller_cursors` table.', 'poller'),
   POLLER_SQLITE_PATH: str({
     doc: 'SQLite file for the cursors when POLLER_DATABASE_URL is unset.',
     default: './data/poller.sqlite',
