@@ -38,17 +38,23 @@ function items(...keys: string[]): Item[] {
   return keys.map((key, n) => ({ key, n }));
 }
 
+/** Runs `keys` through the gate, noting completions in order. */
+function gated(gate: Gate, concurrency: number, ...keys: string[]) {
+  const completed: number[] = [];
+  const result = runKeyOrdered(items(...keys), {
+    concurrency,
+    keyOf: (i) => i.key,
+    admit: () => true,
+    run: gate.run,
+    completed: (i) => completed.push(i.n),
+  });
+  return { completed, result };
+}
+
 describe('runKeyOrdered', () => {
   it('runs different keys at once up to the limit, one key after another, and completes in input order', async () => {
     const gate = new Gate();
-    const completed: number[] = [];
-    const result = runKeyOrdered(items('a', 'b', 'a', 'c', 'd'), {
-      concurrency: 3,
-      keyOf: (i) => i.key,
-      admit: () => true,
-      run: gate.run,
-      completed: (i) => completed.push(i.n),
-    });
+    const { completed, result } = gated(gate, 3, 'a', 'b', 'a', 'c', 'd');
     await turns();
     // a, b and the second a are taken (3 slots), but the second a waits for the first.
     expect(gate.started).toEqual([0, 1]);
@@ -72,14 +78,7 @@ describe('runKeyOrdered', () => {
 
   it('after an interruption, later items of that key are not run and nothing completes past it', async () => {
     const gate = new Gate();
-    const completed: number[] = [];
-    const result = runKeyOrdered(items('a', 'a', 'b'), {
-      concurrency: 4,
-      keyOf: (i) => i.key,
-      admit: () => true,
-      run: gate.run,
-      completed: (i) => completed.push(i.n),
-    });
+    const { completed, result } = gated(gate, 4, 'a', 'a', 'b');
     await turns();
     gate.release(2);
     gate.release(0, 'interrupted');
@@ -100,15 +99,9 @@ describe('runKeyOrdered', () => {
     expect(await admitted).toEqual({ taken: 2, completed: 2 });
 
     const boom = new Error('boom');
-    const failing = runKeyOrdered(items('a', 'b', 'c'), {
-      concurrency: 1,
-      keyOf: (i) => i.key,
-      admit: () => true,
-      run: gate.run,
-      completed: () => undefined,
-    });
+    const failing = gated(gate, 1, 'a', 'b', 'c');
     await turns();
     gate.fail(0, boom);
-    expect(await failing).toEqual({ taken: 1, completed: 0, failure: boom });
+    expect(await failing.result).toEqual({ taken: 1, completed: 0, failure: boom });
   });
 });
