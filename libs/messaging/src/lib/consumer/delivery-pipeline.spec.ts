@@ -8,9 +8,6 @@ import {
   toKafkaRecord,
 } from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
-import { Controller, Injectable, Module, type INestMicroservice } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Registry } from 'prom-client';
 import { createKafka } from '../kafka-config';
 import { CoalescingPublisher } from '../publisher';
@@ -18,8 +15,8 @@ import { ensureTopics } from '../topics-admin';
 import { DeadLetterAdmin, readTopic } from './dead-letter-admin';
 import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
-import { KafkaPipelineServer, type KafkaPipelineOptions, pipelineGroupId } from './kafka-pipeline.server';
-import { PipelineContext } from './pipeline-context';
+import { DeliveryPipeline, type DeliveryPipelineOptions, pipelineGroupId } from './delivery-pipeline';
+import type { PipelineMessageInfo, Sink } from './sink';
 import { until } from '@broker-events/testing';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
@@ -40,21 +37,20 @@ let seq = 0;
 /** What the scripted sink does with an event, by event id. */
 type Script = (event: AltinnCloudEvent, attempt: number) => void | Promise<void>;
 
-@Injectable()
-class ScriptedSink {
+class ScriptedSink implements Sink {
   readonly calls: { id: string; resourceinstance?: string; attempt: number; topic: string; at: number }[] =
     [];
   script: Script = () => undefined;
 
-  async deliver(event: AltinnCloudEvent, ctx: PipelineContext): Promise<void> {
+  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
     this.calls.push({
       id: event.id,
       resourceinstance: event.resourceinstance,
-      attempt: ctx.info.attempt,
-      topic: ctx.info.topic,
+      attempt: info.attempt,
+      topic: info.topic,
       at: Date.now(),
     });
-    await this.script(event, ctx.info.attempt);
+    await this.script(event, info.attempt);
   }
 
   delivered(id: string): number {
@@ -62,22 +58,8 @@ class ScriptedSink {
   }
 }
 
-@Controller()
-class TestHandler {
-  constructor(private readonly sink: ScriptedSink) {}
-
-  @EventPattern(TOPICS.events)
-  async handle(@Payload() event: AltinnCloudEvent, @Ctx() ctx: PipelineContext): Promise<void> {
-    await this.sink.deliver(event, ctx);
-  }
-}
-
-@Module({ controllers: [TestHandler], providers: [ScriptedSink] })
-class TestModule {}
-
 interface Harness {
-  app: INestMicroservice;
-  server: KafkaPipelineServer;
+  server: DeliveryPipeline;
   sink: ScriptedSink;
   topic: string;
   consumer: string;
@@ -88,16 +70,18 @@ const open: Harness[] = [];
 const publisher = new CoalescingPublisher(kafka);
 
 async function start(
-  options: Partial<KafkaPipelineOptions> & { partitions?: number; topic?: string; consumer?: string } = {},
+  options: Partial<DeliveryPipelineOptions> & { partitions?: number; topic?: string; consumer?: string } = {},
 ): Promise<Harness> {
   seq++;
   const consumer = options.consumer ?? `t${run}-${seq}`;
   const topic = options.topic ?? `${TOPICS.events}.t${run}-${seq}`;
   await ensureTopics(kafka, [{ topic, partitions: options.partitions ?? 1, replicationFactor: 1 }]);
   const metrics = new Registry();
-  const server = new KafkaPipelineServer({
+  const sink = new ScriptedSink();
+  const server = new DeliveryPipeline({
     consumer,
     kafka,
+    sink,
     sourceTopics: [topic],
     createTopics: { partitions: 1, replicationFactor: 1 },
     retry: { inPlaceAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 100, retryTopicDelaysMs: [200, 200] },
@@ -107,17 +91,15 @@ async function start(
     heartbeatIntervalMs: 1_000,
     ...options,
   });
-  const app = await NestFactory.createMicroservice(TestModule, { strategy: server, logger: false });
-  const sink = app.get(ScriptedSink);
-  await app.listen();
-  const h = { app, server, sink, topic, consumer, metrics };
+  await server.start();
+  const h = { server, sink, topic, consumer, metrics };
   open.push(h);
   return h;
 }
 
 async function stop(h: Harness): Promise<void> {
   open.splice(open.indexOf(h), 1);
-  await h.app.close();
+  await h.server.close();
 }
 
 function record(event: AltinnCloudEvent, topic: string): KafkaRecord {
@@ -167,7 +149,7 @@ afterAll(async () => {
   await publisher.close();
 });
 
-describe('KafkaPipelineServer', () => {
+describe('DeliveryPipeline', () => {
   it('delivers each event once, in order per file transfer, and commits every offset', async () => {
     const h = await start({ partitions: 3, concurrency: 8 });
     const transfers = ['a', 'b', 'c', 'd'].map(() => sampleEvent().resourceinstance as string);
