@@ -6,7 +6,7 @@
  * `npm run subscriptions:local -- <command>`: the subscriptions CLI against the running local Altinn.
  *
  * Environment: ALTINN_ENVIRONMENT (unset/local: the local Altinn; tt02 or production: the real one, with its
- * credentials and POLL_* / FETCH_* settings), LOCAL_ALTINN_TIME_SCALE (default 60), KAFKA_BROKERS (use an existing
+ * credentials and POLL_* / FETCH_* settings), LOCAL_ALTINN_TIME_SCALE (default 60), LOCAL_ALTINN=off (no local Altinn, poller, file fetcher), KAFKA_BROKERS (use an existing
  * cluster), ARCHIVE_DATABASE_URL (PostgreSQL for the archive), SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN + SLACK_CHANNEL
  * (start the Slack consumer), LOCAL_NO_BUILD=1 (skip the nx build), LOCAL_STATE_DIR (default .cache/local),
  * LOCAL_<NAME>_PORT (GATEWAY, ARCHIVE, EMAIL, SLACK, POLLER, FILE_FETCHER, ALTINN, MASKINPORTEN, CONTROL, SMTP,
@@ -64,6 +64,7 @@ async function start(): Promise<void> {
     stateDir,
     env: process.env,
     build: process.env['LOCAL_NO_BUILD'] !== '1',
+    localAltinn: process.env['LOCAL_ALTINN'] !== 'off',
     ports: {
       gateway: port('GATEWAY'),
       archive: port('ARCHIVE'),
@@ -142,6 +143,11 @@ async function subscriptions(): Promise<void> {
       ...(args.includes('--file') || args.length === 0 || args.includes('--help') || args[0] === 'help'
         ? []
         : ['--file', join(stateDir, 'subscriptions.yaml')]),
+      // The endpoint's https://gateway.localhost stands for the local gateway: probe it there.
+      ...(args[0] === 'doctor' && !args.includes('--via') ? ['--via', state.gatewayUrl] : []),
+      ...(args[0] === 'doctor' && !args.includes('--poller-url') && state.pollerUrl
+        ? ['--poller-url', state.pollerUrl]
+        : []),
     ],
     {
       cwd: root,
