@@ -518,7 +518,6 @@ function writeSubscriptionsFile(stateDir: string, info: LocalAltinnInfo): void {
     "# The local Altinn's subscription (written by npm start). Try: npm run subscriptions:local -- plan|ensure|list",
     'environment: tt02 # the local Altinn behaves as TT02; ALTINN_PLATFORM_URL and MASKINPORTEN_URL point at it',
     `organisationNumber: '${info.client.organisationNumber}'`,
-    // eslint-disable-next-line no-template-curly-in-string
     `endPoint: ${info.subscriptionEndpoint.replace(/[^/]+$/, '${WEBHOOK_TOKEN}')}`,
     'validationGraceMinutes: 1',
     'subscriptions:',
