@@ -8,8 +8,11 @@ const root = dirname(fileURLToPath(import.meta.url));
 
 /**
  * Workspace lint rules. Module boundaries are enforced on two tag axes:
- * - type: app | e2e | feature | data-access | contracts | util | tool
- * - scope: gateway | consumer | shared | tools
+ * - type (what a project is, and so what it may use): contracts | util | data-access | config | app | e2e | tool
+ *   | example
+ * - scope (who may import it): shared (the libraries under libs/) | tools | examples. Apps and e2e projects
+ *   carry no scope: nothing imports them (no rule lists type:app or type:e2e), and their type rule says what
+ *   they may use.
  */
 export default [
   ...nx.configs['flat/base'],
@@ -35,9 +38,14 @@ export default [
               sourceTag: 'type:data-access',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access'],
             },
+            // Each app's config schema and loader (libs/app-config): what the app, deploy-check and the docs share.
+            {
+              sourceTag: 'type:config',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access'],
+            },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:feature'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:config'],
             },
             {
               sourceTag: 'type:e2e',
@@ -45,20 +53,19 @@ export default [
             },
             {
               sourceTag: 'type:tool',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:data-access', 'type:tool'],
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:util',
+                'type:data-access',
+                'type:config',
+                'type:tool',
+              ],
             },
             // examples/: what another team would write; it may use only what we publish for them (contracts).
             { sourceTag: 'type:example', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'scope:examples', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // Libraries never reach into tools; tools may use libraries and other tools.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            {
-              sourceTag: 'scope:gateway',
-              onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared', 'scope:tools'],
-            },
-            {
-              sourceTag: 'scope:consumer',
-              onlyDependOnLibsWithTags: ['scope:consumer', 'scope:shared', 'scope:tools'],
-            },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:tools', 'scope:shared'] },
           ],
         },

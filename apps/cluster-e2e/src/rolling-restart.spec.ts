@@ -12,8 +12,8 @@ import {
 } from './support/cluster-run';
 
 /**
- * The apps connect through the cluster's TLS + SCRAM-SHA-512 listener with the README's settings; wrong
- * settings stop them at start-up with exit 78 and the setting named. Then all three brokers are restarted one
+ * The apps connect through the cluster's TLS + SCRAM-SHA-512 listener with the settings docs/contributing.md
+ * lists; wrong settings stop them at start-up with exit 78 and the setting named. Then all three brokers are restarted one
  * at a time (as Strimzi does on every upgrade and certificate renewal) under steady load.
  */
 const run = new ClusterRun(0);

@@ -9,8 +9,8 @@ export { DEFAULT_TIMEOUT_MS, joinUrl } from './lib/http';
 export type { FetchLike } from './lib/http';
 export { jwtExpiry, jwtPayload, loadPrivateKey, signGrant } from './lib/jwt';
 export type { GrantClaims } from './lib/jwt';
-export { AltinnTokenExchange, MaskinportenTokenProvider, StaticTokenProvider } from './lib/tokens';
-export type { AltinnExchangeOptions, MaskinportenGrantOptions, TokenProvider } from './lib/tokens';
+export { AltinnTokenExchange, MaskinportenTokenProvider, StaticTokenProvider } from './lib/token-providers';
+export type { AltinnExchangeOptions, MaskinportenGrantOptions, TokenProvider } from './lib/token-providers';
 export { AuthorizedHttp } from './lib/authorized-http';
 export type { AuthorizedHttpOptions } from './lib/authorized-http';
 export { EventsClient, MAX_EVENTS_PAGE_SIZE, parseSubscription } from './lib/events-client';
@@ -39,10 +39,5 @@ export {
   createAltinnClient,
 } from './lib/altinn-client';
 export type { AltinnClient, AltinnClientOptions, AltinnConfig, AltinnEndpoints } from './lib/altinn-client';
-export {
-  altinnResourcesSetting,
-  altinnSettingsProblems,
-  resourceIdsOf,
-  resourceUrnsOf,
-} from './lib/resources';
+export { altinnSettingsProblems, resourceIdsOf, resourceUrnsOf } from './lib/resources';
 export { CatchUpSchedule } from './lib/catch-up-schedule';

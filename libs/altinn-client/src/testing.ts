@@ -18,8 +18,17 @@ export {
   AltinnPlatformStandIn,
   BROKER_NO_ACCESS_DETAIL,
   EVENTS_CONSISTENCY_WINDOW_MS,
+  HANDSHAKE_RETRY_DELAYS_MS,
+  WEBHOOK_RETRY_DELAYS_MS,
+  WEBHOOK_TIMEOUT_MS,
 } from './testing/platform-stand-in';
-export type { FileTransferSpec, HandshakeRecord, PlatformStandInOptions } from './testing/platform-stand-in';
+export type {
+  FileTransferSpec,
+  HandshakeRecord,
+  PlatformStandInOptions,
+  WebhookAttempt,
+  WebhookDelivery,
+} from './testing/platform-stand-in';
 
 /** A fresh RSA key pair (PEM), as registered on a Maskinporten client. */
 export function testKeyPair(): { privateKeyPem: string; publicKeyPem: string } {

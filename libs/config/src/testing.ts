@@ -1,7 +1,8 @@
 /**
- * Keeps the README's configuration tables true: each app's spec calls `readmeConfigSection` and compares
- * it with the table generated from the app's schema. `UPDATE_DOCS=1 npx nx test <app>` rewrites the
- * section instead of failing.
+ * Keeps the generated configuration tables in docs/configuration.md true: each schema's spec calls
+ * `readmeConfigSection` and compares the section between `<!-- config:<app>:start -->` and `…:end -->` with
+ * the table generated from the schema. `UPDATE_DOCS=1 npx nx test app-config` rewrites stale sections (and
+ * appends a missing one) instead of failing.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,7 @@ export function repoRoot(from = __dirname): string {
 export function readmeConfigSection(
   app: string,
   schema: Schema,
-  file = join(repoRoot(), 'README.md'),
+  file = join(repoRoot(), 'docs/configuration.md'),
 ): { actual: string | undefined; expected: string } {
   const start = `<!-- config:${app}:start -->`;
   const end = `<!-- config:${app}:end -->`;
@@ -28,9 +29,14 @@ export function readmeConfigSection(
   const text = readFileSync(file, 'utf8');
   const a = text.indexOf(start);
   const b = text.indexOf(end);
-  if (a === -1 || b === -1 || b < a) return { actual: undefined, expected };
+  const update = process.env['UPDATE_DOCS'] === '1';
+  if (a === -1 || b === -1 || b < a) {
+    if (!update) return { actual: undefined, expected };
+    writeFileSync(file, `${text.trimEnd()}\n\n## ${app}\n\n${start}\n${expected}\n${end}\n`);
+    return { actual: expected, expected };
+  }
   const actual = text.slice(a + start.length, b).trim();
-  if (process.env['UPDATE_DOCS'] === '1' && actual !== expected) {
+  if (update && actual !== expected) {
     writeFileSync(file, text.slice(0, a + start.length) + '\n' + expected + '\n' + text.slice(b));
     return { actual: expected, expected };
   }

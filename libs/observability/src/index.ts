@@ -1,4 +1,5 @@
 export * from './lib/logger';
 export * from './lib/health';
 export * from './lib/observability.module';
+export * from './lib/observability.tokens';
 export * from './lib/tracing';

@@ -1,25 +1,22 @@
+// deploy-check verifies the deployment files against each app's own config schema and loader, which live in
+// @broker-events/app-config for that reason (apps are never imported).
+import {
+  WEBHOOK_PATH,
+  archiveConfigSchema,
+  emailConfigSchema,
+  fileFetcherConfigSchema,
+  gatewayConfigSchema,
+  loadArchiveConfig,
+  loadEmailConfig,
+  loadFileFetcherConfig,
+  loadGatewayConfig,
+  loadPollerConfig,
+  loadSlackConfig,
+  pollerConfigSchema,
+  slackConfigSchema,
+} from '@broker-events/app-config';
 import type { EnvRecord, Schema } from '@broker-events/config';
 import { generateKeyPairSync } from 'node:crypto';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { archiveConfigSchema, loadArchiveConfig } from '../../../apps/archive/src/app/config/archive.config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { emailConfigSchema, loadEmailConfig } from '../../../apps/email/src/app/config/email.config';
-// deploy-check verifies the deployment files against each app's own config schema, so it reads the schema
-// where the app declares it. Apps are not libraries (nothing else may import them); this file is the one
-// exception, kept to config modules, which have no side effects.
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { gatewayConfigSchema, loadGatewayConfig } from '../../../apps/gateway/src/app/config/gateway.config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { loadPollerConfig, pollerConfigSchema } from '../../../apps/poller/src/app/config/poller.config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { loadSlackConfig, slackConfigSchema } from '../../../apps/slack/src/app/config/slack.config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import {
-  fileFetcherConfigSchema,
-  loadFileFetcherConfig,
-} from '../../../apps/file-fetcher/src/app/config/file-fetcher.config';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth';
 
 /**
  * One entry per deployable app: the single list every deployment check iterates over (docker/compose.yaml,
@@ -33,7 +30,7 @@ import { WEBHOOK_PATH } from '../../../apps/gateway/src/app/webhook/webhook-auth
 export interface DeployedApp {
   /** Nx project = compose service = Kubernetes Deployment/Service/ConfigMap prefix = image `broker-events-<name>`. */
   readonly name: string;
-  /** The app's config schema, as its config module exports it. */
+  /** The app's config schema, as @broker-events/app-config exports it. */
   readonly schema: Schema;
   /** The app's own loader (schema plus cross-variable checks), as main.ts calls it; throws ConfigError. */
   readonly load: (env: EnvRecord) => unknown;

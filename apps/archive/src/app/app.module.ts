@@ -6,9 +6,9 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
-import { pipelineServerProvider } from '@broker-events/messaging';
-import { ArchiveHandler } from './archive.handler';
+import { pipelineProvider } from '@broker-events/messaging';
 import { ArchiveQueryController } from './archive-query.controller';
+import { ArchiveSink } from './archive.sink';
 import { ARCHIVE_STORE } from './archive.tokens';
 import { ArchiveWriter } from './archive.writer';
 import { ARCHIVE_CONFIG, type ArchiveConfig } from './config/archive.config';
@@ -38,7 +38,7 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'archive', logger })],
-      controllers: [ArchiveHandler, ArchiveQueryController],
+      controllers: [ArchiveQueryController],
       providers: [
         { provide: ARCHIVE_CONFIG, useValue: config },
         { provide: ARCHIVE_STORE, useFactory: () => createArchiveStore(config) },
@@ -53,8 +53,13 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
             }),
           inject: [ARCHIVE_STORE],
         },
+        {
+          provide: ArchiveSink,
+          useFactory: (writer: ArchiveWriter) => new ArchiveSink(writer),
+          inject: [ArchiveWriter],
+        },
         // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).
-        pipelineServerProvider({ config }),
+        pipelineProvider({ config, sink: ArchiveSink }),
       ],
     };
   }

@@ -4,11 +4,10 @@ import {
   type IdempotencyStore,
   anyRoute,
   createIdempotencyStore,
-  pipelineServerProvider,
+  pipelineProvider,
 } from '@broker-events/messaging';
 import { Registry } from 'prom-client';
 import { EMAIL_CONFIG, type EmailConfig, type EmailRoute } from './config/email.config';
-import { EmailHandler } from './email.handler';
 import { EmailSink } from './email.sink';
 import { IDEMPOTENCY_STORE } from './email.tokens';
 import { SmtpMailer } from './smtp/smtp.mailer';
@@ -21,7 +20,6 @@ export class AppModule implements OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'email', logger })],
-      controllers: [EmailHandler],
       providers: [
         { provide: EMAIL_CONFIG, useValue: config },
         { provide: IDEMPOTENCY_STORE, useFactory: () => createIdempotencyStore(config) },
@@ -33,8 +31,9 @@ export class AppModule implements OnApplicationShutdown {
           inject: [SmtpMailer, IDEMPOTENCY_STORE, Registry, APP_LOGGER],
         },
         // Only events some rule routes; the store skips events already mailed (and is closed by the pipeline).
-        pipelineServerProvider({
+        pipelineProvider({
           config,
+          sink: EmailSink,
           inject: [IDEMPOTENCY_STORE],
           options: (store: IdempotencyStore) => ({
             filter: anyRoute(routes),

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { BrokerEventType, filters } from '@broker-events/contracts';
 import { type AltinnClient, createAltinnClient } from '@broker-events/altinn-client';
-import { pipelineServerProvider } from '@broker-events/messaging';
+import { pipelineProvider } from '@broker-events/messaging';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
 import { Registry } from 'prom-client';
 import {
@@ -19,7 +19,7 @@ import {
 import { FileFetcherMetrics } from './file-fetcher.metrics';
 import { ALTINN_CLIENT, FILE_STORAGE, OUTCOME_STORE } from './file-fetcher.tokens';
 import { FileFetcher } from './fetching/file-fetcher';
-import { FileFetcherHandler } from './fetching/file-fetcher.handler';
+import { FileFetcherSink } from './fetching/file-fetcher.sink';
 import { ReconcilerService } from './fetching/reconciler.service';
 import { FilesController } from './outcomes/files.controller';
 import { type OutcomeStore, PostgresOutcomeStore, SqliteOutcomeStore } from './outcomes/outcome-store';
@@ -67,7 +67,7 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'file-fetcher', logger })],
-      controllers: [FileFetcherHandler, FilesController],
+      controllers: [FilesController],
       providers: [
         { provide: FILE_FETCHER_CONFIG, useValue: config },
         {
@@ -98,9 +98,14 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
             }),
           inject: [ALTINN_CLIENT, FILE_STORAGE, OUTCOME_STORE, FileFetcherMetrics, APP_LOGGER],
         },
+        {
+          provide: FileFetcherSink,
+          useFactory: (fetcher: FileFetcher) => new FileFetcherSink(fetcher),
+          inject: [FileFetcher],
+        },
         ReconcilerService,
         // The outcome store is the idempotency record (by file transfer id), so no per-event store is needed.
-        pipelineServerProvider({ config, options: () => ({ filter: fetchFilter(config) }) }),
+        pipelineProvider({ config, sink: FileFetcherSink, options: () => ({ filter: fetchFilter(config) }) }),
       ],
     };
   }

@@ -1,14 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppLogger, ObservabilityModule } from '@broker-events/observability';
-import {
-  type IdempotencyStore,
-  createIdempotencyStore,
-  pipelineServerProvider,
-} from '@broker-events/messaging';
+import { type IdempotencyStore, createIdempotencyStore, pipelineProvider } from '@broker-events/messaging';
 import { type LoadedSlackConfig, SLACK_CONFIG } from './config/slack.config';
 import { ChannelPacer } from './slack/channel-pacer';
 import { SlackClient } from './slack/slack.client';
-import { SlackHandler } from './slack.handler';
 import { SlackSink } from './slack.sink';
 import { IDEMPOTENCY_STORE } from './slack.tokens';
 
@@ -19,7 +14,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ObservabilityModule.forRoot({ service: 'slack', logger })],
-      controllers: [SlackHandler],
       providers: [
         { provide: SLACK_CONFIG, useValue: config },
         { provide: IDEMPOTENCY_STORE, useFactory: () => createIdempotencyStore(config) },
@@ -32,8 +26,9 @@ export class AppModule {
               config.SLACK_LANGUAGE,
             ),
         },
-        pipelineServerProvider({
+        pipelineProvider({
           config,
+          sink: SlackSink,
           inject: [IDEMPOTENCY_STORE],
           options: (store: IdempotencyStore) => ({
             filter: loaded.filter,

@@ -21,7 +21,7 @@ import {
   MaskinportenTokenProvider,
   StaticTokenProvider,
   type TokenProvider,
-} from './tokens';
+} from './token-providers';
 
 /** Every URL the clients need, for one environment. */
 export interface AltinnEndpoints {

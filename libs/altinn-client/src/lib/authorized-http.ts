@@ -1,6 +1,6 @@
 import { AltinnApiError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, type SentCall, readJson, send } from './http';
-import type { TokenProvider } from './tokens';
+import type { TokenProvider } from './token-providers';
 
 export interface AuthorizedHttpOptions {
   tokens: TokenProvider;

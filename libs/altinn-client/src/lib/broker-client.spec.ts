@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ALTINN_SCOPES } from '@broker-events/contracts';
 import { AltinnPlatformStandIn } from '../testing';
 import { BrokerClient, brokerPartyOrganisation, contentDispositionFileName } from './broker-client';
-import { StaticTokenProvider } from './tokens';
+import { StaticTokenProvider } from './token-providers';
 
 const RESOURCE = 'altinn-broker-test-resource-1';
 const US = '312000008';

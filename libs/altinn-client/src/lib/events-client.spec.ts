@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ALTINN_SCOPES, VALIDATE_SUBSCRIPTION_TYPE, brokerSubscriptions } from '@broker-events/contracts';
 import { AltinnPlatformStandIn, EVENTS_CONSISTENCY_WINDOW_MS } from '../testing';
 import { EventsClient } from './events-client';
-import { StaticTokenProvider, type TokenProvider } from './tokens';
+import { StaticTokenProvider, type TokenProvider } from './token-providers';
 
 const RESOURCE = 'urn:altinn:resource:altinn-broker-test-resource-1';
 const ORG = '312000008';

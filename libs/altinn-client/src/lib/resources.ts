@@ -1,20 +1,6 @@
 import { RESOURCE_URN_PREFIX, isValidOrganisationNumber } from '@broker-events/contracts';
-import { type ConfigProblem, list } from '@broker-events/config';
+import type { ConfigProblem } from '@broker-events/config';
 import { type AltinnConfig, altinnConfigProblems } from './altinn-client';
-
-const RESOURCE_ID = /^[a-z0-9][a-z0-9._-]{0,99}$/;
-
-/** A setting that lists Broker resources: ids (`altinn-broker-test-resource-1`) or their URNs, at least one. */
-export function altinnResourcesSetting(doc: string) {
-  return list({
-    doc,
-    minItems: 1,
-    item: (v) => {
-      const id = v.startsWith(RESOURCE_URN_PREFIX) ? v.slice(RESOURCE_URN_PREFIX.length) : v;
-      return RESOURCE_ID.test(id) ? undefined : `"${v}" is not a lowercase Altinn resource id`;
-    },
-  });
-}
 
 /** `urn:altinn:resource:<id>` for each resource (Events queries and events carry the URN), without repeats. */
 export function resourceUrnsOf(resources: readonly string[]): string[] {

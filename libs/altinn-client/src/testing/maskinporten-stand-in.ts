@@ -17,6 +17,8 @@ export interface MaskinportenStandInOptions {
   clock?: Clock;
   /** `expires_in` of issued tokens, seconds (Maskinporten's default is 120). */
   tokenLifetimeSeconds?: number;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
 }
 
 function oauthError(res: ServerResponse, error: string, description: string): void {
@@ -43,7 +45,7 @@ export class MaskinportenStandIn extends StandInServer {
   }
 
   static async start(options: MaskinportenStandInOptions = {}): Promise<MaskinportenStandIn> {
-    return new MaskinportenStandIn(options).start();
+    return new MaskinportenStandIn(options).start(options.port);
   }
 
   /** The `aud` a grant must carry. */

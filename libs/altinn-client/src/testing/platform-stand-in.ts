@@ -24,6 +24,21 @@ const SCOPE_BROKER_READ = 'altinn:broker.read';
 const SCOPE_BROKER_WRITE = 'altinn:broker.write';
 /** GET /events leaves out events registered in the last 30 seconds (EV's consistency window). */
 export const EVENTS_CONSISTENCY_WINDOW_MS = 30_000;
+/**
+ * Altinn Events' webhook retry schedule: the delays after each failed push (EV `OutboundQueuePolicy`: a 10 s
+ * cooldown, then 30 s … 12 h), 12 attempts over about 1.5 days; after the last failure the event is dropped for
+ * that subscriber and nothing tells it.
+ */
+export const WEBHOOK_RETRY_DELAYS_MS: readonly number[] = [
+  10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000, 43_200_000,
+  43_200_000,
+];
+/** The validation handshake's retry schedule (EV `ValidationQueuePolicy`): 1 s, 5 s, 10 s, 30 s, 1 m, 2 m × 3. */
+export const HANDSHAKE_RETRY_DELAYS_MS: readonly number[] = [
+  1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 120_000, 120_000,
+];
+/** How long Events waits for a push to be answered (EV `EventsOutboundSettings.RequestTimeout`). */
+export const WEBHOOK_TIMEOUT_MS = 45_000;
 
 export interface PlatformStandInOptions {
   clock?: Clock;
@@ -60,6 +75,50 @@ export interface PlatformStandInOptions {
    * events whose subject is the caller's own organisation, on resources it has not lost access to.
    */
   mayRead?: (organisationNumber: string, event: Record<string, unknown>) => boolean;
+  /**
+   * Delays between failed webhook pushes (default {@link WEBHOOK_RETRY_DELAYS_MS}, Altinn's ≈1.5-day schedule);
+   * after the last failure the event is given up for that subscription.
+   */
+  webhookRetryDelaysMs?: readonly number[];
+  /** How long a push may take before it counts as failed (default 45 s). */
+  webhookTimeoutMs?: number;
+  /** GET /events leaves out events registered this recently (default 30 s, Altinn's consistency window). */
+  consistencyWindowMs?: number;
+  /**
+   * The `source` of the events Broker publishes (default `<this server>/broker/api/v1/filetransfer`, as Broker
+   * writes `{PlatformGatewayUrl}broker/api/v1/filetransfer`).
+   */
+  brokerEventSource?: string;
+  /** How long an upload stays `UploadProcessing` (checksum, virus scan) before it is `Published`. Default 0. */
+  uploadProcessingMs?: number;
+  /** Largest upload accepted, bytes (default 100 MiB). */
+  maxUploadBytes?: number;
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
+}
+
+/** One webhook push attempt. */
+export interface WebhookAttempt {
+  /** When the attempt was made (RFC 3339). */
+  at: string;
+  status?: number;
+  error?: string;
+}
+
+/** How the pushes of one event to one subscription went. */
+export interface WebhookDelivery {
+  subscriptionId: number;
+  eventId: string;
+  type: string;
+  resourceinstance?: string;
+  subject?: string;
+  /** The URL actually called (after `deliverTo`). */
+  url: string;
+  /** `delivered` after a 2xx, `retrying` while attempts remain, `given-up` after the last failure. */
+  state: 'pending' | 'delivered' | 'retrying' | 'given-up';
+  attempts: WebhookAttempt[];
+  /** When the next attempt is due (RFC 3339), while `retrying`. */
+  nextAttemptAt?: string;
 }
 
 interface StoredEvent {
@@ -140,6 +199,24 @@ function isLoopback(target: string): boolean {
   }
 }
 
+/** `0192:<orgnr>` or `urn:altinn:organization:identifier-no:<orgnr>` → `<orgnr>`. */
+function organisationOf(party: string): string | undefined {
+  const m = /^(?:0192:|urn:altinn:organization:identifier-no:)([0-9]{9})$/.exec(party);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * `published`'s stable id (BR `FileTransferPublishService.CreateStablePublishedEventId`): the first 16 bytes of
+ * SHA-256 over `published:{fileTransferId}:{Role}:{actor}`, as a GUID.
+ */
+function stablePublishedId(fileTransferId: string, role: string, organisationNumber: string): string {
+  const hex = createHash('sha256')
+    .update(`published:${fileTransferId}:${role}:0192:${organisationNumber}`)
+    .digest('hex')
+    .slice(0, 32);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * The Altinn platform: the token exchange (`/authentication/api/v1/exchange/maskinporten`), Altinn Events
  * (`/events/api/v1/subscriptions`, `/events/api/v1/events`) and Altinn Broker (`/broker/api/v1/filetransfer`),
@@ -159,6 +236,7 @@ export class AltinnPlatformStandIn extends StandInServer {
   private readonly revoked = new Set<string>();
   /** Every handshake attempt. */
   readonly handshakes: HandshakeRecord[] = [];
+  private readonly deliveries: WebhookDelivery[] = [];
   /** Tokens exchanged so far. */
   exchanged = 0;
 
@@ -168,7 +246,7 @@ export class AltinnPlatformStandIn extends StandInServer {
   }
 
   static async start(options: PlatformStandInOptions = {}): Promise<AltinnPlatformStandIn> {
-    return new AltinnPlatformStandIn(options).start();
+    return new AltinnPlatformStandIn(options).start(options.port);
   }
 
   // ---- test controls ----
@@ -195,13 +273,20 @@ export class AltinnPlatformStandIn extends StandInServer {
    * `registeredAt` defaults to now; GET /events returns it only 30 s later.
    */
   publishEvent(event: Record<string, unknown>, registeredAt: Date = new Date(this.now())): void {
-    if (this.events.some((e) => e.event['id'] === event['id'] && e.event['source'] === event['source']))
-      return;
-    this.events.push({
-      seq: ++this.seq,
-      event: structuredClone(event),
-      registeredAt: registeredAt.getTime(),
-    });
+    // Storage is deduplicated on (id, source), but the event is queued for outbound either way (EV SaveAndPublish).
+    if (!this.events.some((e) => e.event['id'] === event['id'] && e.event['source'] === event['source'])) {
+      this.events.push({
+        seq: ++this.seq,
+        event: structuredClone(event),
+        registeredAt: registeredAt.getTime(),
+      });
+    }
+    this.pushToSubscribers(structuredClone(event));
+  }
+
+  /** Every webhook push so far, one entry per (event, subscription), oldest first. */
+  webhookDeliveries(): WebhookDelivery[] {
+    return this.deliveries.map((d) => ({ ...d, attempts: d.attempts.map((a) => ({ ...a })) }));
   }
 
   get storedEventCount(): number {
@@ -540,7 +625,7 @@ export class AltinnPlatformStandIn extends StandInServer {
       .getAll('type')
       .map((t) => new RegExp(`^${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`));
     const start = this.events.find((e) => e.event['id'] === after)?.seq ?? 0;
-    const cutoff = this.now() - EVENTS_CONSISTENCY_WINDOW_MS;
+    const cutoff = this.now() - (this.options.consistencyWindowMs ?? EVENTS_CONSISTENCY_WINDOW_MS);
     // As EV's EventsService.GetEvents: the query takes `size` rows, *then* authorization drops the ones the
     // caller may not read, so a page of only others' events comes back empty although readable ones follow.
     const mayRead =
@@ -595,9 +680,21 @@ export class AltinnPlatformStandIn extends StandInServer {
       if (!caller) return;
       return this.listTransfers(res, url, caller);
     }
-    const m = /^\/([^/]+)(\/download|\/confirmdownload|\/details)?$/.exec(rest);
+    if (rest === '' && method === 'POST') {
+      if (!this.acceptsJson(req, res)) return;
+      const caller = this.caller(req, res);
+      if (!caller) return;
+      return this.initialize(req, res, caller);
+    }
+    const m = /^\/([^/]+)(\/download|\/confirmdownload|\/details|\/upload)?$/.exec(rest);
     if (!m) return problem(res, 404, 'Not Found');
     const [, id, action] = m;
+    if (action === '/upload') {
+      if (method !== 'POST') return problem(res, 405, 'Method Not Allowed');
+      const caller = this.caller(req, res);
+      if (!caller) return;
+      return this.upload(req, res, id, caller);
+    }
     const json406 = action === undefined || action === '/details';
     if (json406 && !this.acceptsJson(req, res)) return;
     const caller = this.caller(req, res);
@@ -629,16 +726,247 @@ export class AltinnPlatformStandIn extends StandInServer {
         return problem(res, 400, 'Bad Request', 'The file transfer has already been confirmed downloaded');
       }
       transfer.confirms++;
+      const first = current !== 'DownloadConfirmed';
       transfer.recipientStatus.set(caller.organisationNumber, 'DownloadConfirmed');
+      // BR ConfirmDownloadHandler: downloadconfirmed to the recipient and the sender, then allconfirmeddownloaded.
+      if (first) {
+        this.brokerEvent(transfer, 'downloadconfirmed', caller.organisationNumber, 'Recipient');
+        this.brokerEvent(transfer, 'downloadconfirmed', transfer.spec.sender, 'Sender');
+      }
       if ([...transfer.recipientStatus.values()].every((s) => s === 'DownloadConfirmed')) {
         transfer.status = 'AllConfirmedDownloaded';
         transfer.statusChanged = new Date(this.now());
+        this.brokerEvent(transfer, 'allconfirmeddownloaded', transfer.spec.sender, 'Sender');
       }
       res.writeHead(204);
       res.end();
       return;
     }
     problem(res, 405, 'Method Not Allowed');
+  }
+
+  // ---- Broker: the sender's side (initialize, upload) and the events Broker publishes ----
+
+  private async initialize(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
+    if (!caller.scopes.includes(SCOPE_BROKER_WRITE))
+      return problem(res, 403, 'Forbidden', 'The token lacks the required scope.');
+    let body: Record<string, unknown>;
+    try {
+      const parsed: unknown = JSON.parse((await readBody(req)).toString('utf8'));
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return problem(res, 400, 'Bad Request', 'The request body is not a JSON object.');
+    }
+    const errors: string[] = [];
+    const text = (key: string): string | undefined =>
+      typeof body[key] === 'string' && (body[key] as string).length > 0 ? (body[key] as string) : undefined;
+    const fileName = text('fileName');
+    const resourceId = text('resourceId');
+    const sender = text('sender');
+    const recipients = Array.isArray(body['recipients']) ? body['recipients'] : undefined;
+    if (fileName === undefined) errors.push('The FileName field is required.');
+    if (resourceId === undefined) errors.push('The ResourceId field is required.');
+    const senderOrg = sender === undefined ? undefined : organisationOf(sender);
+    if (senderOrg === undefined)
+      errors.push('Sender must be an organisation number on the form 0192:<orgnr> or the organisation URN.');
+    const recipientOrgs = (recipients ?? []).map((r) =>
+      typeof r === 'string' ? organisationOf(r) : undefined,
+    );
+    if (recipients === undefined || recipients.length === 0 || recipientOrgs.some((r) => r === undefined))
+      errors.push(
+        'Recipients must be organisation numbers on the form 0192:<orgnr> or the organisation URN.',
+      );
+    const checksum = body['checksum'];
+    if (
+      checksum !== undefined &&
+      checksum !== null &&
+      (typeof checksum !== 'string' || !/^[0-9a-f]{32}$/i.test(checksum))
+    )
+      errors.push('The checksum, if used, must be a MD5 hash in hexadecimal.');
+    if (errors.length > 0) return problem(res, 400, 'Bad Request', errors.join(' '));
+    // Only the sender's own token may initialize on its behalf, on a resource it has a right on.
+    if (
+      senderOrg !== caller.organisationNumber ||
+      !this.hasAccess(caller.organisationNumber, resourceId as string)
+    )
+      return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
+    const id = this.addFileTransfer({
+      resourceId: resourceId as string,
+      sender: senderOrg,
+      recipients: [...new Set(recipientOrgs as string[])],
+      content: Buffer.alloc(0),
+      fileName,
+      checksum: typeof checksum === 'string' ? checksum.toLowerCase() : null,
+      status: 'Initialized',
+    });
+    const transfer = this.transfers.get(id) as StoredTransfer;
+    this.brokerEvent(transfer, 'filetransferinitialized', senderOrg, 'Sender');
+    json(res, 200, { fileTransferId: id });
+  }
+
+  private async upload(req: IncomingMessage, res: ServerResponse, id: string, caller: Caller): Promise<void> {
+    if (!caller.scopes.includes(SCOPE_BROKER_WRITE))
+      return problem(res, 403, 'Forbidden', 'The token lacks the required scope.');
+    const transfer = this.transfers.get(id);
+    if (!transfer) return problem(res, 404, 'Not Found', 'The requested file transfer was not found.');
+    if (
+      transfer.spec.sender !== caller.organisationNumber ||
+      !this.hasAccess(caller.organisationNumber, transfer.spec.resourceId)
+    )
+      return problem(res, 401, 'Unauthorized', BROKER_NO_ACCESS_DETAIL);
+    if (transfer.status !== 'Initialized')
+      return problem(
+        res,
+        409,
+        'Conflict',
+        'A file has already been or is being uploaded to this file transfer.',
+      );
+    let content: Buffer;
+    try {
+      content = await readBody(req, this.options.maxUploadBytes ?? 100 * 1024 * 1024);
+    } catch {
+      return problem(res, 413, 'Payload Too Large', 'The file is larger than this Broker accepts.');
+    }
+    transfer.spec = { ...transfer.spec, content };
+    const checksum = transfer.spec.checksum;
+    if (typeof checksum === 'string' && createHash('md5').update(content).digest('hex') !== checksum) {
+      this.setStatus(transfer, 'Failed');
+      this.brokerEvent(transfer, 'uploadfailed', transfer.spec.sender, 'Sender');
+      return problem(
+        res,
+        400,
+        'Bad Request',
+        'The checksum of the uploaded file does not match the checksum given at initialize.',
+      );
+    }
+    this.setStatus(transfer, 'UploadProcessing');
+    this.brokerEvent(transfer, 'uploadprocessing', transfer.spec.sender, 'Sender');
+    json(res, 200, { fileTransferId: id });
+    // Checksum and virus scan done: published to the sender and to each recipient (BR FileTransferPublishService).
+    void this.sleep(this.options.uploadProcessingMs ?? 0).then(() => {
+      if (transfer.status !== 'UploadProcessing') return;
+      this.setStatus(transfer, 'Published');
+      this.brokerEvent(
+        transfer,
+        'published',
+        transfer.spec.sender,
+        'Sender',
+        stablePublishedId(id, 'Sender', transfer.spec.sender),
+      );
+      for (const recipient of transfer.recipientStatus.keys())
+        this.brokerEvent(
+          transfer,
+          'published',
+          recipient,
+          'Recipient',
+          stablePublishedId(id, 'Recipient', recipient),
+        );
+    });
+  }
+
+  private setStatus(transfer: StoredTransfer, status: FileTransferStatus): void {
+    transfer.status = status;
+    transfer.statusChanged = new Date(this.now());
+  }
+
+  /** Publishes one of Broker's events to Events, shaped as BR `AltinnEventBus.CreateCloudEvent` does. */
+  private brokerEvent(
+    transfer: StoredTransfer,
+    type: string,
+    party: string,
+    role: 'Sender' | 'Recipient',
+    id: string = randomUUID(),
+  ): void {
+    this.publishEvent({
+      specversion: '1.0',
+      id,
+      type: `no.altinn.broker.${type}`,
+      time: new Date(this.now()).toISOString(),
+      resource: `${RESOURCE_URN_PREFIX}${bareResourceId(transfer.spec.resourceId)}`,
+      resourceinstance: transfer.id,
+      source: this.options.brokerEventSource ?? `${this.url}/broker/api/v1/filetransfer`,
+      subject: `urn:altinn:organization:identifier-no:${party}`,
+      data: { Role: role },
+    });
+  }
+
+  // ---- Events: webhook pushes ----
+
+  /**
+   * Queues the event for every validated subscription it matches (resource, subject and type filters exact) whose
+   * consumer may read it (EV re-authorizes at push time and skips silently), then pushes it: one event per POST,
+   * `application/json`, retried on any non-2xx or network error on {@link WEBHOOK_RETRY_DELAYS_MS}.
+   */
+  private pushToSubscribers(event: Record<string, unknown>): void {
+    const mayRead =
+      this.options.mayRead ??
+      ((orgnr: string, e: Record<string, unknown>) =>
+        e['subject'] === `urn:altinn:organization:identifier-no:${orgnr}` &&
+        this.hasAccess(orgnr, String(e['resource'] ?? '')));
+    for (const sub of this.subscriptions.values()) {
+      if (!sub.validated) continue;
+      if (sub.resourceFilter !== undefined && sub.resourceFilter !== event['resource']) continue;
+      if (sub.subjectFilter !== undefined && sub.subjectFilter !== event['subject']) continue;
+      if (sub.typeFilter !== undefined && sub.typeFilter !== event['type']) continue;
+      if (!mayRead(sub.consumer.replace(/^\/organisation\//, ''), event)) continue;
+      const delivery: WebhookDelivery = {
+        subscriptionId: sub.id,
+        eventId: String(event['id']),
+        type: String(event['type']),
+        ...(typeof event['resourceinstance'] === 'string'
+          ? { resourceinstance: event['resourceinstance'] }
+          : {}),
+        ...(typeof event['subject'] === 'string' ? { subject: event['subject'] } : {}),
+        url: this.options.deliverTo ? this.options.deliverTo(sub.endPoint) : sub.endPoint,
+        state: 'pending',
+        attempts: [],
+      };
+      this.deliveries.push(delivery);
+      void this.push(delivery, event);
+    }
+  }
+
+  private async push(delivery: WebhookDelivery, event: Record<string, unknown>): Promise<void> {
+    const delays = this.options.webhookRetryDelaysMs ?? WEBHOOK_RETRY_DELAYS_MS;
+    const body = JSON.stringify(event);
+    for (let attempt = 0; attempt <= delays.length; attempt++) {
+      const record: WebhookAttempt = { at: new Date(this.now()).toISOString() };
+      delivery.attempts.push(record);
+      delivery.nextAttemptAt = undefined;
+      if (!isLoopback(delivery.url)) {
+        record.error = `not called: ${delivery.url} is not a loopback address (map it with deliverTo)`;
+      } else {
+        try {
+          const r = await fetch(delivery.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json; charset=utf-8' },
+            body,
+            signal: AbortSignal.timeout(this.options.webhookTimeoutMs ?? WEBHOOK_TIMEOUT_MS),
+          });
+          record.status = r.status;
+          await r.arrayBuffer();
+          if (r.ok) {
+            delivery.state = 'delivered';
+            return;
+          }
+        } catch (error) {
+          record.error =
+            error instanceof Error
+              ? error.cause instanceof Error
+                ? error.cause.message
+                : error.message
+              : String(error);
+        }
+      }
+      if (attempt === delays.length) break;
+      delivery.state = 'retrying';
+      delivery.nextAttemptAt = new Date(this.now() + delays[attempt]).toISOString();
+      await this.sleep(delays[attempt]);
+    }
+    // Moved to Altinn's error queue: dropped for this subscriber, nothing tells it, the subscription stays.
+    delivery.state = 'given-up';
   }
 
   private overview(t: StoredTransfer): Record<string, unknown> {

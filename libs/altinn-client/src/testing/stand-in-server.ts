@@ -125,10 +125,17 @@ export abstract class StandInServer {
     return this.baseUrl;
   }
 
-  async start(): Promise<this> {
+  /** Listens on 127.0.0.1:`port` (0, the default: a free port chosen by the OS). */
+  async start(port = 0): Promise<this> {
     const server = createServer((req, res) => void this.dispatch(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }

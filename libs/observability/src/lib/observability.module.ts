@@ -2,8 +2,7 @@ import { Controller, DynamicModule, Get, Global, Header, HttpCode, Module, Res }
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { HealthRegistry } from './health';
 import { type AppLogger } from './logger';
-
-export const APP_LOGGER = Symbol('APP_LOGGER');
+import { APP_LOGGER } from './observability.tokens';
 
 /** Minimal reply surface shared by Express and Fastify, enough to set a status code. */
 interface StatusReply {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalEventType } from '@broker-events/contracts';
+import { PermanentDeliveryError } from '@broker-events/messaging';
 import { loadSamples, sampleEvent } from '@broker-events/contracts/testing';
 import { Client } from 'pg';
 import { ArchiveWriter } from '../archive.writer';
@@ -113,7 +114,7 @@ describe.each([
     const neighbour = row({}, 3001);
     const results = await Promise.allSettled([writer.write(bad), writer.write(neighbour)]);
     expect(results[0].status).toBe('rejected');
-    expect(String((results[0] as PromiseRejectedResult).reason.getError().deliveryFailure)).toBe('permanent');
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(PermanentDeliveryError);
     expect(results[1].status).toBe('fulfilled');
     expect(await store.byId(neighbour.id)).toHaveLength(1);
     await writer.drain();

@@ -1,12 +1,9 @@
+import type { Migration } from '@broker-events/postgres';
+
 /**
  * Schema migrations, in order, one list per dialect with the same logical schema. Append only: a released
  * migration is never edited. Each store records applied versions in `schema_migrations`.
  */
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {

@@ -1,5 +1,4 @@
-import { type Pool } from 'pg';
-import { assertPgIdentifier, createPool } from '@broker-events/postgres';
+import { PostgresStore } from '@broker-events/postgres';
 import type { ArchiveRow, ArchiveStore, ArchivedEvent, TimeRangeQuery } from './archive-store';
 import { COLUMNS } from './archive-store';
 import { POSTGRES_MIGRATIONS } from './migrations';
@@ -49,58 +48,19 @@ const SELECT = `SELECT source, id, type, time, subject, resource, resourceinstan
  * PostgreSQL archive. One INSERT … SELECT FROM unnest(…) per batch (a fixed statement text whatever the batch
  * size), `ON CONFLICT (source, id) DO NOTHING` so redelivered events are archived once.
  */
-export class PostgresArchiveStore implements ArchiveStore {
-  readonly kind = 'postgres' as const;
-  private readonly pool: Pool;
+export class PostgresArchiveStore extends PostgresStore implements ArchiveStore {
   private readonly table: string;
   private readonly insertSql: string;
 
-  constructor(
-    connectionString: string,
-    private readonly schema: string,
-    poolSize = 4,
-  ) {
-    assertPgIdentifier(schema);
-    this.pool = createPool({ connectionString, max: poolSize });
-    this.table = `"${schema}".archived_events`;
+  constructor(connectionString: string, schema: string, poolSize = 4) {
+    super(connectionString, schema, poolSize);
+    this.table = this.qualified('archived_events');
     const params = ARRAY_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
     this.insertSql = `INSERT INTO ${this.table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${params}) ON CONFLICT (source, id) DO NOTHING`;
   }
 
   async migrate(): Promise<number[]> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      // Replicas starting together take turns.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`archive-migrations:${this.schema}`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS "${this.schema}".schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-      );
-      const done = new Set(
-        (
-          await client.query<{ version: number }>(`SELECT version FROM "${this.schema}".schema_migrations`)
-        ).rows.map((r) => r.version),
-      );
-      const applied: number[] = [];
-      await client.query(`SET LOCAL search_path TO "${this.schema}"`);
-      for (const m of POSTGRES_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        await client.query(m.sql);
-        await client.query(
-          `INSERT INTO "${this.schema}".schema_migrations (version, description) VALUES ($1, $2)`,
-          [m.version, m.description],
-        );
-        applied.push(m.version);
-      }
-      await client.query('COMMIT');
-      return applied;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    return this.applyMigrations('archive', POSTGRES_MIGRATIONS);
   }
 
   async insertBatch(rows: ArchiveRow[]): Promise<number> {
@@ -160,19 +120,6 @@ export class PostgresArchiveStore implements ArchiveStore {
   async count(): Promise<number> {
     const r = await this.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${this.table}`);
     return Number(r.rows[0]?.n ?? 0);
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
   }
 }
 

@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { SqliteStore } from '@broker-events/postgres';
 import type { ArchiveRow, ArchiveStore, ArchivedEvent, TimeRangeQuery } from './archive-store';
 import { COLUMNS } from './archive-store';
 import { SQLITE_MIGRATIONS } from './migrations';
@@ -28,41 +27,16 @@ const SELECT = `SELECT source, id, type, time, subject, resource, resourceinstan
  * The embedded default (better-sqlite3), same schema as PostgreSQL. Times are stored as UTC ISO-8601 text so
  * ranges compare as strings; the exact original time stays in the event JSON. A batch is one transaction.
  */
-export class SqliteArchiveStore implements ArchiveStore {
-  readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
+export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
   private insert?: Database.Statement;
 
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    super(path, { synchronous: 'NORMAL' });
     this.db.defaultSafeIntegers(false);
   }
 
   async migrate(): Promise<number[]> {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)',
-    );
-    const done = new Set(
-      (this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
-        (r) => r.version,
-      ),
-    );
-    const applied: number[] = [];
-    const apply = this.db.transaction(() => {
-      for (const m of SQLITE_MIGRATIONS) {
-        if (done.has(m.version)) continue;
-        this.db.exec(m.sql);
-        this.db
-          .prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
-          .run(m.version, m.description, new Date().toISOString());
-        applied.push(m.version);
-      }
-    });
-    apply.immediate();
-    return applied;
+    return this.applyMigrations(SQLITE_MIGRATIONS);
   }
 
   async insertBatch(rows: ArchiveRow[]): Promise<number> {
@@ -122,14 +96,6 @@ export class SqliteArchiveStore implements ArchiveStore {
 
   async count(): Promise<number> {
     return (this.db.prepare('SELECT count(*) AS n FROM archived_events').get() as { n: number }).n;
-  }
-
-  async ping(): Promise<boolean> {
-    return this.db.open;
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
   }
 }
 

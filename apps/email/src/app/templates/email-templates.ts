@@ -1,6 +1,8 @@
+import type { EmailLanguage } from '@broker-events/app-config';
 import { BrokerEventType } from '@broker-events/contracts';
 
-export type Language = 'nb' | 'en';
+/** The languages of the templates (the config's EMAIL_DEFAULT_LANGUAGE and rules choose among them). */
+export type Language = EmailLanguage;
 
 /** What one event type says, in one language. `{…}` placeholders are filled with safe values by the renderer. */
 export interface TypeText {

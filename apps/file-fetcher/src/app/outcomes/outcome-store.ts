@@ -1,8 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { type Pool } from 'pg';
-import { assertPgIdentifier, createPool } from '@broker-events/postgres';
+import { PostgresStore, SqliteStore } from '@broker-events/postgres';
 
 /**
  * What happened to a file transfer: `downloaded` (stored, not yet confirmed), `confirmed` (done),
@@ -118,14 +114,9 @@ function values(o: Omit<FetchOutcome, 'attempts' | 'updatedAt'>): (string | numb
   ];
 }
 
-export class SqliteOutcomeStore implements OutcomeStore {
-  readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
-
+export class SqliteOutcomeStore extends SqliteStore implements OutcomeStore {
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    super(path);
   }
 
   async init(): Promise<void> {
@@ -153,33 +144,18 @@ export class SqliteOutcomeStore implements OutcomeStore {
       .run(o.fileTransferId.toLowerCase(), ...values(o), new Date().toISOString());
     return (await this.get(o.fileTransferId)) as FetchOutcome;
   }
-
-  async ping(): Promise<boolean> {
-    return this.db.open;
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
-  }
 }
 
-export class PostgresOutcomeStore implements OutcomeStore {
-  readonly kind = 'postgres' as const;
-  private readonly pool: Pool;
+export class PostgresOutcomeStore extends PostgresStore implements OutcomeStore {
   private readonly table: string;
 
-  constructor(
-    connectionString: string,
-    private readonly schema: string,
-  ) {
-    assertPgIdentifier(schema);
-    this.pool = createPool({ connectionString, max: 4 });
-    this.table = `"${schema}".fetched_files`;
+  constructor(connectionString: string, schema: string) {
+    super(connectionString, schema, 4);
+    this.table = this.qualified('fetched_files');
   }
 
   async init(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
+    await this.createIfMissing(`CREATE TABLE IF NOT EXISTS ${this.table} (
       file_transfer_id text PRIMARY KEY, status text NOT NULL, resource_id text, file_name text, location text,
       bytes bigint, md5 text, sha256 text, checksum_verified boolean, broker_status text, trigger text NOT NULL,
       attempts integer NOT NULL, last_error text, updated_at timestamptz NOT NULL, confirmed_at timestamptz)`);
@@ -205,18 +181,5 @@ export class PostgresOutcomeStore implements OutcomeStore {
       [o.fileTransferId.toLowerCase(), ...v],
     );
     return fromRow(result.rows[0]);
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
   }
 }

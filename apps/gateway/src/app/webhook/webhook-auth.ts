@@ -1,8 +1,9 @@
+import { WEBHOOK_PATH } from '@broker-events/app-config';
 import { BlockList, isIP } from 'node:net';
 import { hash, timingSafeEqual } from 'node:crypto';
 
-/** The webhook routes: the token as the last path segment, or as the `code` query parameter. */
-export const WEBHOOK_PATH = '/altinn/events';
+/** The route is declared with the gateway's config, where deploy-check reads it for the Ingress. */
+export { WEBHOOK_PATH };
 
 /**
  * Decides whether a webhook request may post: a known token (constant-time comparison against every

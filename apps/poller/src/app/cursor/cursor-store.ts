@@ -1,8 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { type Pool } from 'pg';
-import { assertPgIdentifier, createPool } from '@broker-events/postgres';
+import { PostgresStore, SqliteStore } from '@broker-events/postgres';
 
 /**
  * Where the poller remembers, per resource, the id of the last event it published (Altinn's `after`). Saved
@@ -17,14 +13,9 @@ export interface CursorStore {
   close(): Promise<void>;
 }
 
-export class SqliteCursorStore implements CursorStore {
-  readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
-
+export class SqliteCursorStore extends SqliteStore implements CursorStore {
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
+    super(path);
   }
 
   async init(): Promise<void> {
@@ -51,33 +42,18 @@ export class SqliteCursorStore implements CursorStore {
       )
       .run(resource, cursor, new Date().toISOString());
   }
-
-  async ping(): Promise<boolean> {
-    return this.db.open;
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
-  }
 }
 
-export class PostgresCursorStore implements CursorStore {
-  readonly kind = 'postgres' as const;
-  private readonly pool: Pool;
+export class PostgresCursorStore extends PostgresStore implements CursorStore {
   private readonly table: string;
 
-  constructor(
-    connectionString: string,
-    private readonly schema: string,
-  ) {
-    assertPgIdentifier(schema);
-    this.pool = createPool({ connectionString, max: 2 });
-    this.table = `"${schema}".poller_cursors`;
+  constructor(connectionString: string, schema: string) {
+    super(connectionString, schema, 2);
+    this.table = this.qualified('poller_cursors');
   }
 
   async init(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-    await this.pool.query(
+    await this.createIfMissing(
       `CREATE TABLE IF NOT EXISTS ${this.table} (
          resource text PRIMARY KEY,
          cursor text NOT NULL,
@@ -100,18 +76,5 @@ export class PostgresCursorStore implements CursorStore {
        ON CONFLICT (resource) DO UPDATE SET cursor = EXCLUDED.cursor, updated_at = EXCLUDED.updated_at`,
       [resource, cursor],
     );
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
   }
 }

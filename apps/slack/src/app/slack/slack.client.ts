@@ -1,9 +1,6 @@
+import type { SlackDestination } from '@broker-events/app-config';
 import { PermanentDeliveryError, TransientDeliveryError, parseRetryAfter } from '@broker-events/messaging';
 import type { SlackMessage } from './slack-blocks';
-
-/** Where messages go: an incoming webhook (its channel is fixed) or chat.postMessage to a channel. */
-export type SlackDestination =
-  { kind: 'webhook'; url: string } | { kind: 'api'; baseUrl: string; token: string; channel: string };
 
 /** chat.postMessage errors worth retrying: Slack's own trouble, rate limits, and credentials an operator can fix. */
 const TRANSIENT_API_ERRORS = new Set([

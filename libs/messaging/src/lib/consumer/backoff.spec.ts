@@ -33,20 +33,10 @@ describe('sleep', () => {
 });
 
 describe('classifyFailure', () => {
-  it('keeps the classification whether it gets the error or what Nest’s RPC filter made of it', () => {
+  it("reads the sink's classification, and counts anything else as transient", () => {
     const transient = new TransientDeliveryError('429', 2000);
     expect(classifyFailure(transient)).toEqual({ kind: 'transient', message: '429', retryAfterMs: 2000 });
-    expect(classifyFailure(transient.getError())).toEqual({
-      kind: 'transient',
-      message: '429',
-      retryAfterMs: 2000,
-    });
-    const permanent = new PermanentDeliveryError('400');
-    expect(classifyFailure(permanent.getError())).toEqual({
-      kind: 'permanent',
-      message: '400',
-      retryAfterMs: undefined,
-    });
+    expect(classifyFailure(new PermanentDeliveryError('400'))).toEqual({ kind: 'permanent', message: '400' });
     expect(classifyFailure(new Error('ECONNRESET'))).toEqual({ kind: 'transient', message: 'ECONNRESET' });
     expect(classifyFailure({ status: 'error', message: 'Internal server error' }).kind).toBe('transient');
     expect(classifyFailure('boom')).toEqual({ kind: 'transient', message: 'boom' });

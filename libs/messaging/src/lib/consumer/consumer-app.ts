@@ -12,27 +12,31 @@ import { Registry } from 'prom-client';
 import { exitOnKafkaAccessProblem, watchKafkaAccess } from '../kafka-access';
 import { type KafkaConnectionConfig, createKafka } from '../kafka-config';
 import { type PipelineConfig, retryPolicyFromConfig } from './consumer-config';
-import { KafkaPipelineServer, type KafkaPipelineOptions } from './kafka-pipeline.server';
+import { DeliveryPipeline, type DeliveryPipelineOptions } from './delivery-pipeline';
+import type { Sink } from './sink';
 
-export interface PipelineServerSettings {
+export interface PipelineProviderSettings {
   config: KafkaConnectionConfig & PipelineConfig;
+  /** The DI token of the app's Sink (usually its class): where the pipeline delivers. */
+  sink: string | symbol | Type<Sink>;
   /** Extra options (filter, idempotency store, …); may depend on injected providers via `inject`. */
-  options?: (...deps: never[]) => Partial<KafkaPipelineOptions>;
+  options?: (...deps: never[]) => Partial<Omit<DeliveryPipelineOptions, 'sink'>>;
   inject?: (string | symbol | Type<unknown>)[];
 }
 
 /**
- * The Nest provider of an app's KafkaPipelineServer, built from the shared pipeline config, the app's metrics
- * registry and logger, plus whatever the app adds (its filter, an idempotency store).
+ * The Nest provider of an app's DeliveryPipeline, built from the shared pipeline config, the app's sink, its
+ * metrics registry and logger, plus whatever the app adds (its filter, an idempotency store).
  */
-export function pipelineServerProvider(settings: PipelineServerSettings): Provider {
+export function pipelineProvider(settings: PipelineProviderSettings): Provider {
   const { config } = settings;
   return {
-    provide: KafkaPipelineServer,
-    useFactory: (registry: Registry, logger: AppLogger, ...deps: never[]) =>
-      new KafkaPipelineServer({
+    provide: DeliveryPipeline,
+    useFactory: (registry: Registry, logger: AppLogger, sink: Sink, ...deps: never[]) =>
+      new DeliveryPipeline({
         consumer: config.CONSUMER_NAME,
         kafka: createKafka(config, `${config.CONSUMER_NAME}-server`),
+        sink,
         sourceTopics: config.CONSUMER_TOPICS,
         retry: retryPolicyFromConfig(config),
         concurrency: config.CONSUMER_CONCURRENCY,
@@ -50,7 +54,7 @@ export function pipelineServerProvider(settings: PipelineServerSettings): Provid
         logger: logger.child({ component: 'pipeline' }),
         ...settings.options?.(...deps),
       }),
-    inject: [Registry, APP_LOGGER, ...(settings.inject ?? [])],
+    inject: [Registry, APP_LOGGER, settings.sink, ...(settings.inject ?? [])],
   };
 }
 
@@ -69,8 +73,9 @@ export interface ConsumerAppSettings {
 
 /**
  * Starts a consumer app: an HTTP server (Fastify) for health, metrics and the app's own routes, plus the
- * Kafka pipeline as a connected microservice. SIGTERM marks the app not ready, drains the pipeline (in-flight
- * deliveries finish, offsets are committed) and closes.
+ * delivery pipeline its module provides (`pipelineProvider`). SIGTERM marks the app not ready, drains the
+ * pipeline (in-flight deliveries finish, offsets are committed; Nest's beforeApplicationShutdown) and then runs
+ * the app's own shutdown hooks (closing its stores).
  */
 export async function startConsumerApp(settings: ConsumerAppSettings): Promise<NestFastifyApplication> {
   const { config, logger } = settings;
@@ -91,11 +96,10 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
     new FastifyAdapter({ logger: false, forceCloseConnections: 'idle', return503OnClosing: true }),
     { logger: new NestPinoLogger(logger), abortOnError: false },
   );
-  const server = app.get(KafkaPipelineServer);
+  const pipeline = app.get(DeliveryPipeline);
   const health = app.get(HealthRegistry);
-  health.register('kafka-consumer', () => server.isReady());
+  health.register('kafka-consumer', () => pipeline.isReady());
   for (const [name, check] of Object.entries(settings.readiness?.(app) ?? {})) health.register(name, check);
-  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   if (settings.handleSignals ?? true) {
     // Our own handler rather than Nest's enableShutdownHooks (which re-raises the signal): a clean drain exits 0.
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -122,10 +126,11 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   }
-  await app.startAllMicroservices();
+  await app.init(); // the app's onModuleInit hooks (migrations, stores) run before the first delivery
+  await pipeline.start();
   await app.listen(config.PORT, config.HOST);
   logger.info(
-    { consumer: config.CONSUMER_NAME, groupId: server.groupId, port: config.PORT },
+    { consumer: config.CONSUMER_NAME, groupId: pipeline.groupId, port: config.PORT },
     'consumer started',
   );
   return app;

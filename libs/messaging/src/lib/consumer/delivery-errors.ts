@@ -1,35 +1,22 @@
-import { RpcException } from '@nestjs/microservices';
-
 /**
  * The two ways a sink can fail. Sinks throw one of these from `deliver()`; anything else counts as transient.
- *
- * Both extend RpcException on purpose: Nest's RPC exception filter turns any other error into an opaque
- * `{status:'error', message:'Internal server error'}`, but passes an RpcException's error object through, so
- * the pipeline still sees the classification when the error comes back out of an `@EventPattern` handler.
  */
-export const DELIVERY_FAILURE = 'deliveryFailure' as const;
-
-export interface DeliveryFailureInfo {
-  [DELIVERY_FAILURE]: 'transient' | 'permanent';
-  message: string;
-  retryAfterMs?: number;
-}
 
 /** Worth trying again: a timeout, a 5xx, a 429 (with the sink's Retry-After), a refused connection. */
-export class TransientDeliveryError extends RpcException {
+export class TransientDeliveryError extends Error {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
   ) {
-    super({ [DELIVERY_FAILURE]: 'transient', message, retryAfterMs } satisfies DeliveryFailureInfo);
+    super(message);
     this.name = 'TransientDeliveryError';
   }
 }
 
 /** Trying again cannot help: an invalid event, a 4xx other than 429, a rejected address. Goes to the DLQ. */
-export class PermanentDeliveryError extends RpcException {
+export class PermanentDeliveryError extends Error {
   constructor(message: string) {
-    super({ [DELIVERY_FAILURE]: 'permanent', message } satisfies DeliveryFailureInfo);
+    super(message);
     this.name = 'PermanentDeliveryError';
   }
 }
@@ -40,22 +27,12 @@ export interface ClassifiedFailure {
   retryAfterMs?: number;
 }
 
-/** Classifies whatever a handler threw (or an rxjs error value from Nest's exception filter). */
+/** Classifies whatever a sink threw. */
 export function classifyFailure(error: unknown): ClassifiedFailure {
   if (error instanceof TransientDeliveryError) {
     return { kind: 'transient', message: error.message, retryAfterMs: error.retryAfterMs };
   }
   if (error instanceof PermanentDeliveryError) return { kind: 'permanent', message: error.message };
-  if (typeof error === 'object' && error !== null && DELIVERY_FAILURE in error) {
-    const info = error as Partial<DeliveryFailureInfo>;
-    const message = typeof info.message === 'string' ? info.message : 'delivery failed';
-    const retryAfterMs = typeof info.retryAfterMs === 'number' ? info.retryAfterMs : undefined;
-    return {
-      kind: info[DELIVERY_FAILURE] === 'permanent' ? 'permanent' : 'transient',
-      message,
-      retryAfterMs,
-    };
-  }
   if (error instanceof Error) return { kind: 'transient', message: error.message };
   if (typeof error === 'object' && error !== null && 'message' in error) {
     return { kind: 'transient', message: String((error as { message: unknown }).message) };

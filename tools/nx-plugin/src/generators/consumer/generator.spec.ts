@@ -84,14 +84,26 @@ describe('nx g @broker-events/nx-plugin:consumer', () => {
     expect(read('k8s/base/topics.yaml')).toContain('topicName: altinn.broker.dlq.v1.erp-sync');
     expect(read('k8s/overlays/production/kustomization.yaml')).toContain('broker-events-erp-sync');
     expect(read('k8s/components/egress/egress.yaml')).toMatch(/values: \[archive, [^\]]*, erp-sync\]/);
-    expect(read('tools/deploy-check/src/apps.ts')).toContain("name: 'erp-sync'");
+    const deployCheck = read('tools/deploy-check/src/apps.ts');
+    expect(deployCheck).toContain("name: 'erp-sync'");
+    // Registered by a plain import from the app-config library, never by reaching into the app.
+    expect(deployCheck).not.toContain('apps/erp-sync');
+    expect(deployCheck).not.toContain('eslint-disable');
+    expect(read('libs/app-config/src/index.ts')).toContain("export * from './lib/erp-sync.config';");
+    expect(read('apps/erp-sync/src/app/app.module.ts')).toMatch(
+      /pipelineProvider\(\{[\s\S]*sink: ErpSyncSink/,
+    );
     expect(read('tools/asyncapi/src/consumers.ts')).toContain("groupId: 'erp-sync-server'");
     expect(read('docs/asyncapi.yaml')).toContain('erp-sync-server');
-    expect(read('docs/consumers.md')).toMatch(/<!-- config:erp-sync:start -->\n\| variable \|/);
+    expect(read('docs/consumers.md')).toMatch(/^## erp-sync$/m);
+    expect(read('docs/configuration.md')).toMatch(/<!-- config:erp-sync:start -->\n\| variable \|/);
     expect(read('docs/deployment.md')).toMatch(/^\| `erp-sync` \|/m);
 
-    // The generated app on its own: webpack build, lint, and its tests (config table, pipeline on Kafka).
+    // The generated app on its own: webpack build, lint, and its test (the pipeline on Kafka); its config in the
+    // app-config library: lint (module boundaries, no cycle) and tests (the generated table, the loader).
     nx('run-many', '-t', 'build', 'lint', 'test', '-p', 'erp-sync', '--parallel=2', '--outputStyle=stream');
+    nx('run-many', '-t', 'lint', 'test', '-p', 'app-config', '--parallel=2', '--outputStyle=stream');
+    nx('lint', 'deploy-check', '--outputStyle=stream');
     // And the deployment checks accept its compose service, manifests, topics, Secret and docs.
     nx('test', 'deploy-check', '--outputStyle=stream');
   });

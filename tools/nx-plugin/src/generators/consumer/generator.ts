@@ -1,32 +1,57 @@
-import { type GeneratorCallback, type Tree, formatFiles, names } from '@nx/devkit';
+import {
+  type GeneratorCallback,
+  type Tree,
+  formatFiles,
+  generateFiles,
+  names,
+  updateJson,
+  writeJson,
+} from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type Names, appFiles } from './app-files';
-import {
-  composeService,
-  composeTableRow,
-  docsSection,
-  k8sEnv,
-  k8sManifest,
-  k8sTopics,
-  secretCommand,
-} from './deploy-files';
+import { composeService, composeTableRow, docsSection, k8sTopics, secretCommand } from './deploy-files';
+import { addExportFrom, addNamedImports, appendToArray } from './ts-edits';
 
 export interface ConsumerGeneratorSchema {
   name: string;
   description?: string;
   port?: number;
-  /** Skip filling the docs/consumers.md table after writing (tests of the generator itself). */
+  /** Skip filling the generated configuration table after writing (tests of the generator itself). */
   skipDocsTable?: boolean;
 }
+
+/** What the templates (./files) are filled with. */
+export interface Names {
+  /** `erp-sync` */
+  name: string;
+  /** `ErpSync` */
+  className: string;
+  /** `ERP_SYNC` */
+  constant: string;
+  /** `erpSync` */
+  propertyName: string;
+  description: string;
+  port: number;
+}
+
+/**
+ * Where app config schemas live. Apps are never imported, so what deploy-check and the docs read of an app is
+ * a library: one file per app in `dir`, exported from the library's index.
+ */
+export const APP_CONFIG = {
+  dir: 'libs/app-config/src/lib',
+  index: 'libs/app-config/src/index.ts',
+  importPath: '@broker-events/app-config',
+} as const;
 
 const NAME = /^[a-z][a-z0-9-]{0,48}$/;
 
 /**
- * `nx g @broker-events/nx-plugin:consumer <name>`: a consumer app on the delivery pipeline, plus every place an
- * app must appear: docker/compose.yaml, k8s/base (Deployment, Service, KEDA ScaledObject, PDB, ConfigMap, its
- * retry and DLQ KafkaTopics), the overlays' images, tools/deploy-check's APPS, tools/asyncapi's consumers, and
- * docs/consumers.md (a section whose configuration table is filled from the new schema).
+ * `nx g @broker-events/nx-plugin:consumer <name>`: a consumer app on the delivery pipeline (./files/app: a Sink,
+ * a module that hands it to `pipelineProvider`, a bootstrap, a test on a real broker), its config schema in
+ * the app-config library (./files/config), and every place an app must appear: docker/compose.yaml, k8s/base
+ * (./files/k8s: Deployment, Service, KEDA ScaledObject, PDB, ConfigMap; its retry and DLQ KafkaTopics), the
+ * overlays' images, tools/deploy-check's APPS, tools/asyncapi's consumers, and the docs.
  */
 export default async function consumerGenerator(
   tree: Tree,
@@ -38,6 +63,8 @@ export default async function consumerGenerator(
     );
   const root = `apps/${schema.name}`;
   if (tree.exists(root)) throw new Error(`${root} already exists`);
+  if (!tree.exists(APP_CONFIG.index))
+    throw new Error(`${APP_CONFIG.index} is missing (the library app config schemas live in)`);
   const n: Names = {
     name: schema.name,
     className: names(schema.name).className,
@@ -47,7 +74,19 @@ export default async function consumerGenerator(
     port: schema.port ?? freePort(tree),
   };
 
-  for (const [file, content] of Object.entries(appFiles(n))) tree.write(`${root}/${file}`, content);
+  const substitutions = { ...n, tmpl: '' };
+  generateFiles(tree, join(__dirname, 'files/app'), root, substitutions);
+  writeJson(tree, `${root}/project.json`, {
+    name: n.name,
+    $schema: '../../node_modules/nx/schemas/project-schema.json',
+    sourceRoot: `${root}/src`,
+    projectType: 'application',
+    tags: tagsOf(tree, 'apps/slack/project.json'), // the same as the hand-written consumers
+    targets: {},
+  });
+  generateFiles(tree, join(__dirname, 'files/config'), APP_CONFIG.dir, substitutions);
+  addExportFrom(tree, APP_CONFIG.index, `./lib/${n.name}.config`);
+  generateFiles(tree, join(__dirname, 'files/k8s'), 'k8s/base', substitutions);
   addToCompose(tree, n);
   addToK8s(tree, n);
   addToDeployCheck(tree, n);
@@ -71,16 +110,22 @@ export default async function consumerGenerator(
   };
 }
 
+/** A project's tags, read as Nx reads project.json (updateJson that returns the document unchanged). */
+function tagsOf(tree: Tree, file: string): string[] {
+  let tags: string[] = [];
+  updateJson<{ tags?: string[] }>(tree, file, (json) => {
+    tags = json.tags ?? [];
+    return json;
+  });
+  return tags;
+}
+
 /** The first port from 8090 that no app's config schema or compose file uses yet. */
 function freePort(tree: Tree): number {
   const used = new Set<number>();
-  for (const app of tree.children('apps')) {
-    const dir = `apps/${app}/src/app/config`;
-    if (!tree.exists(dir)) continue;
-    for (const f of tree.children(dir)) {
-      const text = tree.read(`${dir}/${f}`, 'utf-8') ?? '';
-      for (const m of text.matchAll(/port: (\d{4,5})/g)) used.add(Number(m[1]));
-    }
+  for (const f of tree.children(APP_CONFIG.dir)) {
+    const text = tree.read(`${APP_CONFIG.dir}/${f}`, 'utf-8') ?? '';
+    for (const m of text.matchAll(/port: (\d{4,5})/g)) used.add(Number(m[1]));
   }
   const compose = tree.read('docker/compose.yaml', 'utf-8') ?? '';
   for (const m of compose.matchAll(/127\.0\.0\.1:(\d+):/g)) used.add(Number(m[1]));
@@ -113,8 +158,6 @@ function addToCompose(tree: Tree, n: Names): void {
 }
 
 function addToK8s(tree: Tree, n: Names): void {
-  tree.write(`k8s/base/${n.name}.yaml`, k8sManifest(n));
-  tree.write(`k8s/base/${n.name}.env`, k8sEnv(n));
   append(tree, 'k8s/base/topics.yaml', k8sTopics(n));
   const kustomization = 'k8s/base/kustomization.yaml';
   insertBefore(tree, kustomization, /^ {2}- topics\.yaml$/m, `  - ${n.name}.yaml\n`);
@@ -162,30 +205,27 @@ function appendImage(tree: Tree, file: string, n: Names, withNewName: boolean): 
   tree.write(file, content.slice(0, at) + entry + content.slice(at));
 }
 
+/** Registers the app in deploy-check's APPS, its schema and loader imported from the app-config library. */
 function addToDeployCheck(tree: Tree, n: Names): void {
   const file = 'tools/deploy-check/src/apps.ts';
   const p = n.propertyName;
-  insertBefore(
+  addNamedImports(tree, file, APP_CONFIG.importPath, [`load${n.className}Config`, `${p}ConfigSchema`]);
+  appendToArray(
     tree,
     file,
-    /^\/\*\*\n \* One entry per deployable app/m,
-    `// eslint-disable-next-line @nx/enforce-module-boundaries\nimport { load${n.className}Config, ${p}ConfigSchema } from '../../../apps/${n.name}/src/app/config/${n.name}.config';\n\n`,
+    'APPS',
+    `{ name: '${n.name}', schema: ${p}ConfigSchema, load: load${n.className}Config, requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'], scaling: 'keda' }`,
   );
-  const content = read(tree, file);
-  const start = content.indexOf('export const APPS');
-  const end = content.indexOf('\n];', start);
-  if (start === -1 || end === -1) throw new Error(`${file}: APPS list not found`);
-  const entry = `\n  {\n    name: '${n.name}',\n    schema: ${p}ConfigSchema,\n    load: load${n.className}Config,\n    requiredInCluster: ['IDEMPOTENCY_DATABASE_URL'],\n    scaling: 'keda',\n  },`;
-  tree.write(file, content.slice(0, end) + entry + content.slice(end));
 }
 
 function addToAsyncApi(tree: Tree, n: Names): void {
-  const file = 'tools/asyncapi/src/consumers.ts';
-  const content = read(tree, file);
-  const end = content.lastIndexOf('\n];');
-  if (end === -1) throw new Error(`${file}: BUILT_IN_CONSUMERS list not found`);
-  const entry = `\n  { name: '${n.name}', groupId: '${n.name}-server', description: ${JSON.stringify(n.description).replace(/^"|"$/g, "'")} },`;
-  tree.write(file, content.slice(0, end) + entry + content.slice(end));
+  const description = JSON.stringify(n.description).replace(/^"|"$/g, "'");
+  appendToArray(
+    tree,
+    'tools/asyncapi/src/consumers.ts',
+    'BUILT_IN_CONSUMERS',
+    `{ name: '${n.name}', groupId: '${n.name}-server', description: ${description} }`,
+  );
 }
 
 function addToDeploymentDocs(tree: Tree, n: Names): void {

@@ -1,26 +1,18 @@
-import { type Pool, type PoolConfig } from 'pg';
-import { assertPgIdentifier, createPool } from '@broker-events/postgres';
+import { type PoolConfig } from 'pg';
+import { PostgresStore } from '@broker-events/postgres';
 import type { EventKey, IdempotencyStore } from './idempotency-store';
 
 /** PostgreSQL-backed store: one row per (consumer, source, id). Shared safely by every replica of a consumer. */
-export class PostgresIdempotencyStore implements IdempotencyStore {
-  private readonly pool: Pool;
+export class PostgresIdempotencyStore extends PostgresStore implements IdempotencyStore {
   private readonly table: string;
 
-  constructor(
-    connection: string | PoolConfig,
-    private readonly schema = 'public',
-  ) {
-    assertPgIdentifier(schema);
-    this.pool = createPool(
-      typeof connection === 'string' ? { connectionString: connection, max: 4 } : connection,
-    );
-    this.table = `"${schema}".processed_events`;
+  constructor(connection: string | PoolConfig, schema = 'public') {
+    super(connection, schema, 4);
+    this.table = this.qualified('processed_events');
   }
 
   async init(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
-    await this.pool.query(
+    await this.createIfMissing(
       `CREATE TABLE IF NOT EXISTS ${this.table} (
          consumer text NOT NULL,
          source text NOT NULL,
@@ -28,8 +20,6 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
          processed_at timestamptz NOT NULL DEFAULT now(),
          PRIMARY KEY (consumer, source, event_id)
        )`,
-    );
-    await this.pool.query(
       `CREATE INDEX IF NOT EXISTS processed_events_processed_at ON ${this.table} (processed_at)`,
     );
   }
@@ -52,18 +42,5 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
   async prune(olderThan: Date): Promise<number> {
     const r = await this.pool.query(`DELETE FROM ${this.table} WHERE processed_at < $1`, [olderThan]);
     return r.rowCount ?? 0;
-  }
-
-  async ping(): Promise<boolean> {
-    try {
-      await this.pool.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
   }
 }

@@ -1,20 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { SqliteStore } from '@broker-events/postgres';
 import type { EventKey, IdempotencyStore } from './idempotency-store';
 
 /**
  * Embedded default (better-sqlite3): one file per consumer instance. Right for a single replica; use
  * PostgreSQL when several replicas share a consumer group, since a partition can move between them.
  */
-export class SqliteIdempotencyStore implements IdempotencyStore {
-  private readonly db: Database.Database;
-
+export class SqliteIdempotencyStore extends SqliteStore implements IdempotencyStore {
   constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    super(path, { synchronous: 'NORMAL' });
   }
 
   async init(): Promise<void> {
@@ -48,13 +41,5 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   async prune(olderThan: Date): Promise<number> {
     return this.db.prepare('DELETE FROM processed_events WHERE processed_at < ?').run(olderThan.toISOString())
       .changes;
-  }
-
-  async ping(): Promise<boolean> {
-    return this.db.open;
-  }
-
-  async close(): Promise<void> {
-    if (this.db.open) this.db.close();
   }
 }
