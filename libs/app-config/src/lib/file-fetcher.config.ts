@@ -1,6 +1,5 @@
 import {
   type ConfigOf,
-  type ConfigProblem,
   ConfigError,
   type EnvRecord,
   bool,
@@ -11,10 +10,10 @@ import {
   str,
   url,
 } from '@broker-events/config';
-import { altinnConfigSchema, altinnSettingsProblems, resourceIdsOf } from '@broker-events/altinn-client';
-import { kafkaConfigProblems, kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
+import { altinnConfigSchema, resourceIdsOf } from '@broker-events/altinn-client';
+import { kafkaConfigSchema, pipelineConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
-import { brokerResources, postgresSchema, postgresUrl } from './settings';
+import { altinnAppProblems, brokerResources, postgresSchema, postgresUrl } from './settings';
 
 /**
  * Every setting of the file fetcher. docs/configuration.md's table is generated from (and tested against) it.
@@ -104,10 +103,7 @@ export const FILE_FETCHER_SCOPES = ['altinn:broker.read'];
 
 export function loadFileFetcherConfig(env: EnvRecord): FileFetcherConfig {
   const config = loadConfig('file-fetcher', fileFetcherConfigSchema, env);
-  const problems: ConfigProblem[] = [
-    ...kafkaConfigProblems(config),
-    ...altinnSettingsProblems(config, 'FETCH_ORGANISATION_NUMBER'),
-  ];
+  const problems = altinnAppProblems(config, 'FETCH_ORGANISATION_NUMBER');
   if (config.STORAGE_S3_BUCKET !== undefined) {
     for (const variable of [
       'STORAGE_S3_ENDPOINT',

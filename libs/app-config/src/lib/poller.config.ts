@@ -1,7 +1,6 @@
 import { TOPICS } from '@broker-events/contracts';
 import {
   type ConfigOf,
-  type ConfigProblem,
   ConfigError,
   type EnvRecord,
   bool,
@@ -12,10 +11,10 @@ import {
   optional,
   str,
 } from '@broker-events/config';
-import { altinnConfigSchema, altinnSettingsProblems, resourceUrnsOf } from '@broker-events/altinn-client';
-import { kafkaConfigProblems, kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
+import { altinnConfigSchema, resourceUrnsOf } from '@broker-events/altinn-client';
+import { kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
-import { brokerResources, postgresSchema, postgresUrl } from './settings';
+import { altinnAppProblems, brokerResources, postgresSchema, postgresUrl } from './settings';
 
 /**
  * Every setting of the poller. docs/configuration.md's table is generated from (and tested against) this schema.
@@ -111,10 +110,7 @@ export const POLLER_SCOPES = ['altinn:events.subscribe'];
 
 export function loadPollerConfig(env: EnvRecord): PollerConfig {
   const config = loadConfig('poller', pollerConfigSchema, env);
-  const problems: ConfigProblem[] = [
-    ...kafkaConfigProblems(config),
-    ...altinnSettingsProblems(config, 'POLL_ORGANISATION_NUMBER'),
-  ];
+  const problems = altinnAppProblems(config, 'POLL_ORGANISATION_NUMBER');
   if (config.POLL_ORGANISATION_NUMBER === undefined && !config.POLL_WITHOUT_SUBJECT_FILTER) {
     problems.push({
       variable: 'POLL_ORGANISATION_NUMBER',

@@ -1,4 +1,6 @@
-import { list, optional, str, url } from '@broker-events/config';
+import { type ConfigProblem, list, optional, str, url } from '@broker-events/config';
+import { type AltinnConfig, altinnSettingsProblems } from '@broker-events/altinn-client';
+import { type KafkaConnectionConfig, kafkaConfigProblems } from '@broker-events/messaging';
 import { RESOURCE_URN_PREFIX } from '@broker-events/contracts';
 import { PG_IDENTIFIER } from '@broker-events/postgres';
 
@@ -24,3 +26,14 @@ export const postgresUrl = (doc: string) =>
 /** The PostgreSQL schema a store keeps its tables in. */
 export const postgresSchema = (doc: string, schema: string) =>
   str({ doc, default: schema, pattern: PG_IDENTIFIER });
+
+/**
+ * The cross-variable problems of an app that reads Altinn for one organisation and writes to Kafka (the poller,
+ * the file fetcher): Kafka's, Altinn's, and the organisation number's mod-11 check against production.
+ */
+export function altinnAppProblems<V extends string>(
+  config: KafkaConnectionConfig & AltinnConfig & { readonly [K in V]?: string },
+  organisationVariable: V,
+): ConfigProblem[] {
+  return [...kafkaConfigProblems(config), ...altinnSettingsProblems(config, organisationVariable)];
+}
