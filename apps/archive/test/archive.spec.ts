@@ -17,7 +17,7 @@ import { Client } from 'pg';
 import { startArchive } from '../src/app/bootstrap';
 import { loadArchiveConfig } from '../src/app/config/archive.config';
 import type { ArchivedEvent } from '../src/app/store/archive-store';
-import { until } from '@broker-events/testing';
+import { until, dropPostgresSchema } from '@broker-events/testing';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -94,10 +94,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await publisher.close();
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
+  await dropPostgresSchema(PG_URL, schema);
 });
 
 describe('archive consumer (PostgreSQL)', () => {

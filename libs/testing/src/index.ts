@@ -1,1 +1,2 @@
 export * from './lib/app-process';
+export * from './lib/postgres';

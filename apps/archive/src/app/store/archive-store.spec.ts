@@ -1,8 +1,8 @@
+import { dropPostgresSchema } from '@broker-events/testing';
 import { randomBytes } from 'node:crypto';
 import { canonicalEventType } from '@broker-events/contracts';
 import { PermanentDeliveryError } from '@broker-events/messaging';
 import { loadSamples, sampleEvent } from '@broker-events/contracts/testing';
-import { Client } from 'pg';
 import { ArchiveWriter } from '../archive.writer';
 import { type ArchiveRow, type ArchiveStore, toArchiveRow } from './archive-store';
 import { PostgresArchiveStore } from './postgres-archive.store';
@@ -11,12 +11,7 @@ import { SqliteArchiveStore } from './sqlite-archive.store';
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `archive_store_${randomBytes(4).toString('hex')}`;
 
-afterAll(async () => {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+afterAll(() => dropPostgresSchema(PG_URL, schema));
 
 function row(overrides: Parameters<typeof sampleEvent>[0] = {}, offset = 0): ArchiveRow {
   const event = sampleEvent(overrides);

@@ -1,16 +1,11 @@
+import { dropPostgresSchema } from '@broker-events/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { type OutcomeStore, PostgresOutcomeStore, SqliteOutcomeStore } from './outcome-store';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `fetcher_outcomes_${randomBytes(4).toString('hex')}`;
 
-afterAll(async () => {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+afterAll(() => dropPostgresSchema(PG_URL, schema));
 
 describe.each([
   ['PostgreSQL', () => new PostgresOutcomeStore(PG_URL, schema)],

@@ -1,20 +1,15 @@
+import { dropPostgresSchema } from '@broker-events/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { type CursorStore, PostgresCursorStore, SqliteCursorStore } from './cursor-store';
 
 const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `poller_cursors_${randomBytes(4).toString('hex')}`;
 const sqlitePath = join(mkdtempSync(join(tmpdir(), 'poller-cursor-')), 'cursors.sqlite');
 
-afterAll(async () => {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+afterAll(() => dropPostgresSchema(PG_URL, schema));
 
 describe.each([
   ['PostgreSQL', () => new PostgresCursorStore(PG_URL, schema)],

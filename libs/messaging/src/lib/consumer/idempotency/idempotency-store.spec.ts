@@ -1,5 +1,5 @@
+import { dropPostgresSchema } from '@broker-events/testing';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import type { IdempotencyStore } from './idempotency-store';
 import { PostgresIdempotencyStore } from './postgres-idempotency-store';
 import { SqliteIdempotencyStore } from './sqlite-idempotency-store';
@@ -12,12 +12,7 @@ const stores: [string, () => IdempotencyStore][] = [
   ['PostgreSQL', () => new PostgresIdempotencyStore(PG_URL, schema)],
 ];
 
-afterAll(async () => {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+afterAll(() => dropPostgresSchema(PG_URL, schema));
 
 describe.each(stores)('%s idempotency store', (_name, make) => {
   it('remembers per consumer and per (source, id), and prunes old entries', async () => {
