@@ -35,7 +35,7 @@ export function pipelineProvider(settings: PipelineProviderSettings): Provider {
     useFactory: (registry: Registry, logger: AppLogger, sink: Sink, ...deps: never[]) =>
       new DeliveryPipeline({
         consumer: config.CONSUMER_NAME,
-        kafka: createKafka(config, `${config.CONSUMER_NAME}-server`),
+        kafka: createKafka(config, `${config.CONSUMER_NAME}-server`, logger),
         sink,
         sourceTopics: config.CONSUMER_TOPICS,
         retry: retryPolicyFromConfig(config),
