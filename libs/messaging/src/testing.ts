@@ -3,6 +3,7 @@
  * never ships.
  */
 import { Kafka, logLevel, type Consumer, type IHeaders } from 'kafkajs';
+import type { KafkaConnectionConfig } from './lib/kafka-config';
 
 export interface ReadMessage {
   topic: string;
@@ -20,6 +21,26 @@ export function testKafka(brokers: string | string[], clientId = 'test'): Kafka 
     logLevel: logLevel.NOTHING,
     retry: { retries: 3, initialRetryTime: 100 },
   });
+}
+
+/** The connection settings of a plaintext local broker (no TLS, no SASL), as the apps' config would give them. */
+export function plainKafkaConfig(
+  brokers: string | string[],
+  timeouts: Partial<
+    Pick<KafkaConnectionConfig, 'KAFKA_CONNECTION_TIMEOUT_MS' | 'KAFKA_REQUEST_TIMEOUT_MS'>
+  > = {},
+): KafkaConnectionConfig {
+  return {
+    KAFKA_BROKERS: (Array.isArray(brokers) ? brokers : brokers.split(',')).filter(Boolean),
+    KAFKA_SSL: false,
+    KAFKA_SSL_CA_FILE: undefined,
+    KAFKA_SASL_MECHANISM: undefined,
+    KAFKA_SASL_USERNAME: undefined,
+    KAFKA_SASL_PASSWORD: undefined,
+    KAFKA_CONNECTION_TIMEOUT_MS: 3000,
+    KAFKA_REQUEST_TIMEOUT_MS: 10000,
+    ...timeouts,
+  };
 }
 
 function headerRecord(headers: IHeaders | undefined): Record<string, string> {

@@ -21,6 +21,7 @@ import { TOPICS } from '@broker-events/contracts';
 import { sampleEventBody } from '@broker-events/contracts/testing';
 import { startKafka, stopKafka } from '@broker-events/kafka-local';
 import { createKafka, ensureTopics } from '@broker-events/messaging';
+import { plainKafkaConfig } from '@broker-events/messaging/testing';
 import {
   type LoadResult,
   REPO_ROOT,
@@ -103,16 +104,7 @@ async function main(): Promise<void> {
       })
     ).brokers;
   }
-  const kafkaCfg = {
-    KAFKA_BROKERS: brokers.split(','),
-    KAFKA_SSL: false,
-    KAFKA_SSL_CA_FILE: undefined,
-    KAFKA_SASL_MECHANISM: undefined,
-    KAFKA_SASL_USERNAME: undefined,
-    KAFKA_SASL_PASSWORD: undefined,
-    KAFKA_CONNECTION_TIMEOUT_MS: 3000,
-    KAFKA_REQUEST_TIMEOUT_MS: 10000,
-  };
+  const kafkaCfg = plainKafkaConfig(brokers);
   await ensureTopics(createKafka(kafkaCfg, 'bench-admin'), [
     { topic: TOPICS.events, partitions: 6, replicationFactor: 1 },
     { topic: TOPICS.quarantine, partitions: 6, replicationFactor: 1 },

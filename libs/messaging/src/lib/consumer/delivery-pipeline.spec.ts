@@ -12,6 +12,7 @@ import { Registry } from 'prom-client';
 import { createKafka } from '../kafka-config';
 import { CoalescingPublisher } from '../publisher';
 import { ensureTopics } from '../topics-admin';
+import { plainKafkaConfig } from '../../testing';
 import { DeadLetterAdmin, readTopic } from './dead-letter-admin';
 import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
@@ -20,16 +21,7 @@ import type { PipelineMessageInfo, Sink } from './sink';
 import { until } from '@broker-events/testing';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
-const kafkaCfg = {
-  KAFKA_BROKERS: brokers,
-  KAFKA_SSL: false,
-  KAFKA_SSL_CA_FILE: undefined,
-  KAFKA_SASL_MECHANISM: undefined,
-  KAFKA_SASL_USERNAME: undefined,
-  KAFKA_SASL_PASSWORD: undefined,
-  KAFKA_CONNECTION_TIMEOUT_MS: 3000,
-  KAFKA_REQUEST_TIMEOUT_MS: 10000,
-};
+const kafkaCfg = plainKafkaConfig(brokers);
 const kafka = createKafka(kafkaCfg, 'pipeline-spec');
 const run = randomBytes(3).toString('hex');
 let seq = 0;

@@ -4,7 +4,7 @@ import { HEADERS, type KafkaRecord } from '@broker-events/contracts';
 import { createLogger } from '@broker-events/observability';
 import { until } from '@broker-events/testing';
 import { logLevel } from 'kafkajs';
-import { TopicTail } from '../../testing';
+import { TopicTail, plainKafkaConfig } from '../../testing';
 import { kafkajsLogCreator } from '../kafka-config';
 import { EventProducer } from './event-producer';
 import type { ProducerConfig } from './producer.config';
@@ -26,14 +26,7 @@ function capturingLogger(): { logger: ReturnType<typeof createLogger>; lines: Re
 
 function config(overrides: Partial<ProducerConfig> = {}): ProducerConfig {
   return {
-    KAFKA_BROKERS: brokers,
-    KAFKA_SSL: false,
-    KAFKA_SSL_CA_FILE: undefined,
-    KAFKA_SASL_MECHANISM: undefined,
-    KAFKA_SASL_USERNAME: undefined,
-    KAFKA_SASL_PASSWORD: undefined,
-    KAFKA_CONNECTION_TIMEOUT_MS: 1000,
-    KAFKA_REQUEST_TIMEOUT_MS: 5000,
+    ...plainKafkaConfig(brokers, { KAFKA_CONNECTION_TIMEOUT_MS: 1000, KAFKA_REQUEST_TIMEOUT_MS: 5000 }),
     KAFKA_CLIENT_ID: 'event-producer-spec',
     KAFKA_CREATE_TOPICS: true,
     KAFKA_TOPIC_PARTITIONS: 2,
