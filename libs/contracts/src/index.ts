@@ -87,3 +87,15 @@ export type {
   BrokerSubscriptionOptions,
   SubscriptionRequest,
 } from './lib/subscriptions';
+
+export type {
+  AttentionReport,
+  DeliveryOutcome,
+  DeliveryReport,
+  TimelineEntry,
+  TransferPage,
+  TransferPhase,
+  TransferState,
+  TransferSummary,
+  TransferTimeline,
+} from './lib/read-model';
