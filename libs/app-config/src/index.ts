@@ -7,6 +7,7 @@
  * in this library. It holds no Nest providers or DI tokens; each app declares its own.
  */
 export * from './lib/archive.config';
+export * from './lib/console.config';
 export * from './lib/email.config';
 export * from './lib/file-fetcher.config';
 export * from './lib/gateway.config';
