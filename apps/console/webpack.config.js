@@ -1,0 +1,3 @@
+const { nodeAppWebpackConfig } = require('../../tools/webpack/node-app');
+
+module.exports = nodeAppWebpackConfig(__dirname);
