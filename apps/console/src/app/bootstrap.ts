@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { redactConfig } from '@broker-events/config';
@@ -34,7 +33,7 @@ export async function startConsole(
     abortOnError: false,
   });
   await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
+  // Form posts (application/x-www-form-urlencoded) are parsed by Nest's Fastify adapter itself.
   app
     .getHttpAdapter()
     .getInstance()
