@@ -132,8 +132,7 @@ type ProviderClass = new (issuer: string, config: unknown) => OidcProvider;
 export async function runIdentityProvider(
   options: IdentityProviderOptions,
 ): Promise<{ issuer: string; close(): Promise<void> }> {
-  const mod = (await import('oidc-provider')) as { default: ProviderClass };
-  const Provider = mod.default;
+  const Provider = (await import('oidc-provider')).default as ProviderClass;
   const issuer = options.issuer ?? `http://127.0.0.1:${options.port}`;
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {

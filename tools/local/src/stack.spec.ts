@@ -45,6 +45,8 @@ describe('npm start + npm run demo', () => {
         altinn: 0,
         maskinporten: 0,
         control: 0,
+        console: 0,
+        identity: 0,
         smtp: 0,
         inbox: 0,
       },
@@ -60,12 +62,19 @@ describe('npm start + npm run demo', () => {
     expect(stack.startedKafka).toBe(false);
     expect(stack.children.map((c) => c.name).sort()).toEqual([
       'archive',
+      'console',
       'email',
       'file-fetcher',
       'gateway',
+      'identity-provider',
       'maildev',
       'poller',
     ]);
+    // The console is up and sends whoever is not signed in to the local identity provider.
+    const login = await fetch(`${state.consoleUrl}/transfers`, { redirect: 'manual' });
+    expect([login.status, login.headers.get('location')]).toEqual([302, '/auth/login?returnTo=%2Ftransfers']);
+    const toProvider = await fetch(`${state.consoleUrl}/auth/login`, { redirect: 'manual' });
+    expect(toProvider.headers.get('location')).toMatch(new RegExp(`^${state.identityUrl}/auth\\?`));
     expect(lines.some((l) => l.startsWith('Slack is not started: set SLACK_WEBHOOK_URL'))).toBe(true);
     expect(state.webhookUrl).toBe(`${state.gatewayUrl}/altinn/events/${devToken(stateDir)}`);
     expect(state.altinnEnvironment).toBe('local');
@@ -126,7 +135,7 @@ describe('npm start + npm run demo', () => {
     // stopped and started again included. The poller uses Nest's shutdown hooks, which re-raise the signal once
     // the app has closed: it ends by SIGTERM, not with 0.
     expect(stack.children.map((c) => [c.name, c.process.exitCode ?? c.process.signalCode])).toEqual(
-      stack.children.map((c) => [c.name, c.name === 'poller' ? 'SIGTERM' : 0]),
+      stack.children.map((c) => [c.name, c.name === 'poller' || c.name === 'console' ? 'SIGTERM' : 0]),
     );
     expect(stack.children.filter((c) => c.name === 'gateway')).toHaveLength(2);
     expect(readStackState(stateDir)).toBeUndefined();

@@ -13,6 +13,7 @@ import {
   localAltinnEnv,
   startLocalAltinn,
 } from './local-altinn';
+import { consoleClient } from './identity-provider';
 import { formatLine, isWorthShowing } from './log-format';
 import { type Child, type Env, portOrFree, run, startChild, stopChild, waitForHttp } from './processes';
 
@@ -20,9 +21,17 @@ import { type Child, type Env, portOrFree, run, startChild, stopChild, waitForHt
  * The apps `npm start` runs. poller and file-fetcher talk to the local Altinn (or to TT02/production when
  * ALTINN_ENVIRONMENT says so); slack only runs with Slack settings.
  */
-export const LOCAL_APPS = ['gateway', 'archive', 'email', 'slack', 'poller', 'file-fetcher'] as const;
+export const LOCAL_APPS = [
+  'gateway',
+  'archive',
+  'email',
+  'slack',
+  'poller',
+  'file-fetcher',
+  'console',
+] as const;
 export type LocalApp = (typeof LOCAL_APPS)[number];
-type PortName = LocalApp | 'smtp' | 'inbox' | 'altinn' | 'maskinporten' | 'control';
+type PortName = LocalApp | 'smtp' | 'inbox' | 'altinn' | 'maskinporten' | 'control' | 'identity';
 
 /** Every address the running stack offers, written to `<stateDir>/stack.json` for `npm run demo`. */
 export interface StackState {
@@ -33,6 +42,10 @@ export interface StackState {
   slackUrl?: string;
   pollerUrl?: string;
   fileFetcherUrl?: string;
+  /** The web console (sign in at the local identity provider: viewer/viewer or operator/operator). */
+  consoleUrl: string;
+  /** The local OpenID provider the console signs in with. */
+  identityUrl: string;
   /** Where the file fetcher writes the files (`<filesDir>/<fileTransferId>/<fileName>`). */
   filesDir: string;
   inboxUrl: string;
@@ -104,6 +117,8 @@ const DEFAULT_PORTS = {
   altinn: 8086,
   maskinporten: 8087,
   control: 8088,
+  console: 8089,
+  identity: 8090,
   smtp: 1025,
   inbox: 1080,
   kafka: 19092,
@@ -121,6 +136,19 @@ export function altinnEnvironmentOf(env: Env): 'local' | 'tt02' | 'production' {
 
 export function defaultStateDir(root: string): string {
   return join(root, '.cache', 'local');
+}
+
+/** A random secret kept in `<stateDir>/<name>` (created on first use), so sessions survive a restart of the stack. */
+function localSecret(stateDir: string, name: string): string {
+  const file = join(stateDir, name);
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value.length >= 32) return value;
+  }
+  const value = randomBytes(32).toString('hex');
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return value;
 }
 
 /** A 48-character token kept in `<stateDir>/dev-token`, so the webhook URL stays the same across runs. */
@@ -176,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       rmSync(join(stateDir, 'stack.json'), { force: true });
       await control?.close();
       // The producers first (no new intake), then the consumers drain, then the inbox, Altinn and Kafka.
+      await stopNamed(['console', 'identity-provider']);
       await stopNamed(['gateway', 'poller']);
       await stopNamed(['archive', 'email', 'slack', 'file-fetcher']);
       await stopNamed(['maildev']);
@@ -299,6 +328,28 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     running.set('maildev', maildev);
     watch(maildev);
 
+    // The console's login: a local OpenID provider with the users viewer and operator (password = name).
+    const consoleUrl = `http://127.0.0.1:${ports.console}`;
+    const identityUrl = `http://127.0.0.1:${ports.identity}`;
+    const clientSecret = localSecret(stateDir, 'console-client-secret');
+    const identity = startChild(
+      'identity-provider',
+      process.execPath,
+      [
+        join(root, 'node_modules/tsx/dist/cli.mjs'),
+        join(root, 'tools/local/src/identity-provider.ts'),
+        JSON.stringify({
+          port: ports.identity,
+          issuer: identityUrl,
+          clients: [consoleClient(consoleUrl, clientSecret)],
+        }),
+      ],
+      { cwd: root, env, onLine },
+    );
+    children.push(identity);
+    running.set('identity-provider', identity);
+    watch(identity);
+
     const common = {
       ...env,
       KAFKA_BROKERS: brokers,
@@ -313,6 +364,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const filesDir = env['STORAGE_DIR'] ?? join(stateDir, 'files');
     const appEnv: Partial<Record<LocalApp, Env>> = {
       gateway: { ...common, PORT: String(ports.gateway), WEBHOOK_TOKENS: token },
+      console: {
+        ...common,
+        PORT: String(ports.console),
+        ARCHIVE_URL: `http://127.0.0.1:${ports.archive}`,
+        ...(withAltinnApps ? { POLLER_URL: `http://127.0.0.1:${ports.poller}` } : {}),
+        CONSOLE_PUBLIC_URL: consoleUrl,
+        OIDC_ISSUER: identityUrl,
+        OIDC_CLIENT_ID: consoleClient(consoleUrl, clientSecret).clientId,
+        OIDC_CLIENT_SECRET: clientSecret,
+        SESSION_SECRET: localSecret(stateDir, 'console-session-secret'),
+        CONSOLE_COOKIE_SECURE: 'false',
+        CONSOLE_SQLITE_PATH: join(stateDir, 'console.sqlite'),
+        CONSOLE_CONSUMERS: [
+          `archive${suffix}`,
+          `email${suffix}`,
+          ...(env['SLACK_WEBHOOK_URL'] || env['SLACK_BOT_TOKEN'] ? [`slack${suffix}`] : []),
+          ...(withAltinnApps ? [`file-fetcher${suffix}`] : []),
+        ].join(','),
+      },
       archive: {
         ...common,
         PORT: String(ports.archive),
@@ -414,13 +484,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await Promise.all([
       startApp('gateway'),
       waitForHttp(`http://127.0.0.1:${ports.inbox}/email`, maildev, readyTimeoutMs, options.signal),
+      waitForHttp(
+        `${identityUrl}/.well-known/openid-configuration`,
+        identity,
+        readyTimeoutMs,
+        options.signal,
+      ),
     ]);
     checkpoint();
     if (altinn) {
       await ensureLocalSubscription(altinn, readyTimeoutMs, log);
       checkpoint();
     }
-    const others = (['archive', 'email', 'slack', 'file-fetcher', 'poller'] as const).filter(
+    const others = (['archive', 'email', 'slack', 'file-fetcher', 'poller', 'console'] as const).filter(
       (n) => appEnv[n] !== undefined,
     );
     await Promise.all(others.map((name) => startApp(name)));
@@ -443,6 +519,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       gatewayUrl,
       webhookUrl: `${gatewayUrl}${webhookPath}`,
       archiveUrl: `http://127.0.0.1:${ports.archive}`,
+      consoleUrl,
+      identityUrl,
       emailUrl: `http://127.0.0.1:${ports.email}`,
       ...(slackConfigured ? { slackUrl: `http://127.0.0.1:${ports.slack}` } : {}),
       ...(withAltinnApps
@@ -542,6 +620,8 @@ async function choosePorts(
     'altinn',
     'maskinporten',
     'control',
+    'console',
+    'identity',
     'smtp',
     'inbox',
   ];
@@ -565,6 +645,7 @@ export function banner(state: StackState): string {
     'broker-events is running.',
     '',
     `  Webhook (POST CloudEvents here):  ${state.webhookUrl}`,
+    `  Console:                          ${state.consoleUrl}  (sign in as viewer/viewer or operator/operator)`,
     `  Mail inbox (MailDev):             ${state.inboxUrl}`,
     `  Archive API:                      ${state.archiveUrl}/archive/events?on=received&from=${from}&to=${to}`,
     ...(state.fileFetcherUrl
