@@ -132,7 +132,9 @@ type ProviderClass = new (issuer: string, config: unknown) => OidcProvider;
 export async function runIdentityProvider(
   options: IdentityProviderOptions,
 ): Promise<{ issuer: string; close(): Promise<void> }> {
-  const Provider = (await import('oidc-provider')).default as ProviderClass;
+  // A specifier in a variable: the package has no types, and the ones we use are declared above.
+  const specifier = 'oidc-provider';
+  const Provider = ((await import(specifier)) as { default: unknown }).default as ProviderClass;
   const issuer = options.issuer ?? `http://127.0.0.1:${options.port}`;
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {

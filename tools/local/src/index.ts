@@ -23,3 +23,5 @@ export {
   LOCAL_APPS,
 } from './stack';
 export type { LocalApp, LocalStack, LocalStackOptions, StackState } from './stack';
+export { LOCAL_USERS, consoleClient, startIdentityProviderProcess } from './identity-provider';
+export type { IdentityProviderClient, IdentityProviderOptions, LocalUser } from './identity-provider';
