@@ -166,7 +166,9 @@ describe('dead letters', () => {
         async () => (await row.count()) === 1,
         45_000,
       );
-      await expect(row.textContent()).resolves.toMatch(/does not exist/);
+      await expect(row.textContent()).resolves.toMatch(
+        /no\.altinn\.broker\.uploadfailed.*permanent.*does not exist/s,
+      );
       expect(system.smtp.deliveredFor(transfer)).toBe(0);
 
       // Fix the cause: the mail server accepts mail again.

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { HEADERS } from '@broker-events/contracts';
 import {
   type DeadLetter,
   DeadLetterAdmin,
@@ -22,23 +23,35 @@ export interface DeadLetterRow {
   eventType: string | null;
   eventId: string | null;
   fileTransferId: string | null;
+  /** The record's value (the event's data), cut for the page. */
+  body: string;
   redriven: { actor: string; at: string } | null;
 }
 
-function eventOf(value: Buffer): { type: string | null; id: string | null; fileTransferId: string | null } {
+/** The event a record carries: the CloudEvents binary binding keeps its attributes in `ce_*` headers. */
+function eventOf(d: DeadLetter): { type: string | null; id: string | null; fileTransferId: string | null } {
+  const h = d.headers;
+  return {
+    type: h[HEADERS.type] ?? null,
+    id: h[HEADERS.id] ?? null,
+    fileTransferId: h[HEADERS.resourceinstance] ?? null,
+  };
+}
+
+const MAX_BODY = 4000;
+
+function bodyText(value: Buffer): string {
+  const text = value.toString('utf8');
   try {
-    const e = JSON.parse(value.toString('utf8')) as unknown;
-    if (typeof e !== 'object' || e === null) throw new Error('not an object');
-    const r = e as Record<string, unknown>;
-    const s = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-    return { type: s(r['type']), id: s(r['id']), fileTransferId: s(r['resourceinstance']) };
+    const pretty = JSON.stringify(JSON.parse(text) as unknown, null, 2);
+    return pretty.length > MAX_BODY ? `${pretty.slice(0, MAX_BODY)}…` : pretty;
   } catch {
-    return { type: null, id: null, fileTransferId: null };
+    return text.length > MAX_BODY ? `${text.slice(0, MAX_BODY)}…` : text;
   }
 }
 
 export function toRow(d: DeadLetter, redriven: Map<string, AuditEntry>): DeadLetterRow {
-  const e = eventOf(d.value);
+  const e = eventOf(d);
   const audit = redriven.get(`${d.partition}:${d.offset}`);
   const ms = Number(d.timestamp);
   return {
@@ -53,6 +66,7 @@ export function toRow(d: DeadLetter, redriven: Map<string, AuditEntry>): DeadLet
     eventType: e.type,
     eventId: e.id,
     fileTransferId: e.fileTransferId,
+    body: bodyText(d.value),
     redriven: audit ? { actor: audit.actorName, at: audit.at } : null,
   };
 }

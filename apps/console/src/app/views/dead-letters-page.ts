@@ -50,7 +50,13 @@ function consumerSection(ctx: PageContext, c: ConsumerDeadLetters, showRedriven:
           const ref = `${r.partition}:${r.offset}`;
           return html`<tr>
             ${operator ? html`<td>${r.redriven ? '' : html`<input type="checkbox" name="sel" value="${ref}" id="${id}-${r.partition}-${r.offset}" aria-label="${t.colSelect} ${r.eventType ?? ''} ${r.fileTransferId ?? r.eventId ?? ref}" data-group="${id}" />`}</td>` : ''}
-            <td>${eventCell(r)}</td>
+            <td>
+              ${eventCell(r)}
+              <details>
+                <summary>${t.showEvent}</summary>
+                <pre>${r.body}</pre>
+              </details>
+            </td>
             <td>${r.failure ? html`<strong>${r.failure}</strong> ` : ''}${r.error ?? ''}</td>
             <td class="num">${r.attempts ?? ''}</td>
             <td>${formatTime(r.lastFailedAt ?? r.timestamp, lang)}</td>
