@@ -283,6 +283,7 @@ describe('live', () => {
   it('shows a new event on the transfers page without reloading', async () => {
     const { context, page } = await signIn(browser, system.consoleUrl, 'viewer');
     try {
+      await page.locator('[data-live-state="open"]').waitFor();
       await page.evaluate('window.marker = 42');
       const transfer = randomUUID();
       await system.post(
@@ -352,6 +353,7 @@ describe('transfers and timelines (the archive read API)', () => {
       ]);
       await expect(events.first().locator('.meta').textContent()).resolves.toMatch(/Role: Recipient/);
 
+      await page.locator('[data-live-state="open"]').waitFor();
       await page.evaluate('window.marker = 7');
       await system.post(event(BrokerEventType.DownloadConfirmed, transfer, forRecipient(RECIPIENT_B)));
       await until('the fourth event without a reload', async () => (await events.count()) === 4, 30_000);

@@ -3,6 +3,9 @@ import { type AppLogger, APP_LOGGER } from '@broker-events/observability';
 import { ArchiveClient, type ReceivedEvent } from '../archive/archive.client';
 import { CONSOLE_CONFIG, type ConsoleConfig } from '../config/console.config';
 
+/** How far back the feed starts when the first browser connects. */
+const LOOKBACK_MS = 5000;
+
 /** What a browser hears: a new event, or a new delivery report about a transfer. */
 export type LiveMessage =
   | { kind: 'event'; event: ReceivedEvent }
@@ -43,7 +46,8 @@ export class LiveService implements OnApplicationShutdown {
   subscribe(listener: LiveListener): () => void {
     this.listeners.add(listener);
     if (!this.timer) {
-      this.cursor ??= new Date();
+      // A few seconds back: what arrived while the page loaded, and some room for the archive's clock.
+      this.cursor ??= new Date(Date.now() - LOOKBACK_MS);
       this.timer = setInterval(() => void this.poll(), this.config.CONSOLE_LIVE_POLL_MS);
     }
     return () => {

@@ -18,6 +18,8 @@ export const CONSOLE_JS = `'use strict';
   var fmt = new Intl.DateTimeFormat(lang, { timeZone: 'Europe/Oslo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
   var source = new EventSource('/live/stream');
   var kind = live.getAttribute('data-live');
+  source.addEventListener('open', function () { live.setAttribute('data-live-state', 'open'); });
+  source.addEventListener('error', function () { live.setAttribute('data-live-state', 'reconnecting'); });
 
   if (kind === 'transfers') {
     var list = live.querySelector('.live-list');

@@ -10,12 +10,9 @@ describe('html', () => {
 
   it('nests templates and arrays without escaping them twice, and renders nothing for null and false', () => {
     const items = ['a<b', 'c'].map((t) => html`<li>${t}</li>`);
-    expect(
-      html`<ul>
-          ${items}${null}${false}${undefined}
-        </ul>
-        ${trusted('<hr>')}`.value,
-    ).toBe('<ul><li>a&lt;b</li><li>c</li></ul><hr>');
+    // prettier-ignore
+    const page = html`<ul>${items}${null}${false}${undefined}</ul>${trusted('<hr>')}`;
+    expect(page.value).toBe('<ul><li>a&lt;b</li><li>c</li></ul><hr>');
     expect(html`${0}`.value).toBe('0');
   });
 });
