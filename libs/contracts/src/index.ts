@@ -99,3 +99,5 @@ export type {
   TransferSummary,
   TransferTimeline,
 } from './lib/read-model';
+export { awaitsConfirmation, deriveTransferState } from './lib/transfer-state';
+export type { TransferEventInput } from './lib/transfer-state';
