@@ -63,7 +63,7 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 }
 
 /**
- * A full-page screenshot. Written to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (then committed), else to the
+ * A screenshot of what the screen shows (the top of the page, as a person first sees it). Written to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (then committed), else to the
  * system's temp folder, so an ordinary test run leaves the tree clean.
  */
 export async function screenshot(page: Page, name: string, tmp: string): Promise<string> {
@@ -73,6 +73,6 @@ export async function screenshot(page: Page, name: string, tmp: string): Promise
       : join(tmp, 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file });
   return file;
 }

@@ -36,7 +36,8 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .actions { margin-top: .75rem; display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; }
 .table-wrap { overflow-x: auto; margin: .5rem 0; }
 table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; vertical-align: top; padding: .45rem .5rem; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+th, td { text-align: left; vertical-align: top; padding: .45rem .5rem; border-bottom: 1px solid var(--line); overflow-wrap: break-word; }
+th { white-space: nowrap; }
 th { background: var(--soft); }
 .num { text-align: right; }
 .muted { color: var(--muted); }
