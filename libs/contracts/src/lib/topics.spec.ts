@@ -12,7 +12,11 @@ const KAFKA_LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
 
 describe('topic names', () => {
   it('has one events topic and one quarantine topic', () => {
-    expect(TOPICS).toEqual({ events: 'altinn.broker.events.v1', quarantine: 'altinn.broker.quarantine.v1' });
+    expect(TOPICS).toEqual({
+      events: 'altinn.broker.events.v1',
+      quarantine: 'altinn.broker.quarantine.v1',
+      deliveries: 'altinn.broker.deliveries.v1',
+    });
   });
 
   it('names retry and dead-letter topics per consumer', () => {

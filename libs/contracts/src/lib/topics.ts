@@ -19,6 +19,11 @@ export const TOPICS = {
   events: 'altinn.broker.events.v1',
   /** Requests that failed validation: raw body as received plus the violations in headers. */
   quarantine: 'altinn.broker.quarantine.v1',
+  /**
+   * What each consumer did with each event: JSON `DeliveryReport` values (read-model.ts), key = the event's
+   * file transfer id, else its id. Written by every consumer's pipeline, read by the archive.
+   */
+  deliveries: 'altinn.broker.deliveries.v1',
 } as const;
 
 /** Consumer names: lowercase letter first, then lowercase letters, digits and `-`, at most 49 characters. */
