@@ -16,6 +16,7 @@ import {
 } from '@broker-events/contracts';
 import { loadSamples, sampleEvent } from '@broker-events/contracts/testing';
 import { CoalescingPublisher, createKafka, ensureTopics, readTopic } from '@broker-events/messaging';
+import { TopicTail } from '@broker-events/messaging/testing';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
@@ -176,6 +177,7 @@ describe('archive consumer (PostgreSQL)', () => {
       ARCHIVE_DATABASE_URL: PG_URL,
       ARCHIVE_DB_SCHEMA: schema,
     });
+    const reports = await TopicTail.start(brokers, [TOPICS.deliveries]);
     const fresh = sampleEvent();
     await send([fresh]);
     await until(
@@ -183,6 +185,18 @@ describe('archive consumer (PostgreSQL)', () => {
       async () => (await get(app, `/archive/events/${fresh.id}`)).status === 200,
     );
     expect(await rows()).toBe(before + 1);
+    // its delivery report says it was archived now (redelivered ones: "already archived" when a whole
+    // batch was, else "archived": either way the event is in the archive)
+    await reports.caughtUp();
+    await reports.stop();
+    const mine = reports
+      .on(TOPICS.deliveries)
+      .map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as DeliveryReport)
+      .filter((r) => r.consumer === `archive-${run}-again`);
+    expect(mine.filter((r) => r.eventId === fresh.id).map((r) => [r.outcome, r.detail])).toEqual([
+      ['delivered', 'archived'],
+    ]);
+    for (const r of mine) expect(['archived', 'already archived']).toContain(r.detail);
   });
 });
 

@@ -19,5 +19,6 @@ export * from './lib/consumer/consumer-config';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
 export * from './lib/consumer/record-consumer';
+export * from './lib/consumer/delivery-report';
 export * from './lib/consumer/consumer-group-admin';
 export * from './lib/kafka-access';
