@@ -336,11 +336,11 @@ describe('transfers and timelines (the archive read API)', () => {
       const events = page.locator('ol.timeline > li');
       await reloadUntil(
         page,
-        'three events, each archived',
+        'three events, each archived and mailed',
         async () =>
           (await events.count()) === 3 &&
-          (await page.locator('ol.timeline li', { hasText: `${system.archiveConsumer}: done` }).count()) ===
-            3,
+          (await events.filter({ hasText: `${system.archiveConsumer}: done — archived` }).count()) === 3 &&
+          (await events.filter({ hasText: `${system.emailConsumer}: done` }).count()) === 3,
       );
       await expect(page.locator('.state').textContent()).resolves.toBe(
         'published, 1 of 2 recipients confirmed',

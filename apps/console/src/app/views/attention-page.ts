@@ -112,7 +112,7 @@ export function attentionPage(ctx: PageContext, v: AttentionView): SafeHtml {
                             ${q.violations.map((x) => html`<li><code>${x.path}</code>: ${x.reason}</li>`)}
                           </ul>
                         </td>
-                        <td><pre class="body">${q.bodyExcerpt}</pre></td>
+                        <td><pre class="body" tabindex="0">${q.bodyExcerpt}</pre></td>
                       </tr>`,
                   )}
                 </tbody>

@@ -54,7 +54,7 @@ function consumerSection(ctx: PageContext, c: ConsumerDeadLetters, showRedriven:
               ${eventCell(r)}
               <details>
                 <summary>${t.showEvent}</summary>
-                <pre>${r.body}</pre>
+                <pre tabindex="0">${r.body}</pre>
               </details>
             </td>
             <td>${r.failure ? html`<strong>${r.failure}</strong> ` : ''}${r.error ?? ''}</td>

@@ -48,7 +48,7 @@ export function timelinePage(ctx: PageContext, timeline: TransferTimeline): Safe
               }
               <details>
                 <summary>${t.showEvent}</summary>
-                <pre>${JSON.stringify(e.event, null, 2)}</pre>
+                <pre tabindex="0">${JSON.stringify(e.event, null, 2)}</pre>
               </details>
             </li>`,
         )}
