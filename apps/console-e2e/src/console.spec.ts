@@ -202,6 +202,15 @@ describe('dead letters', () => {
       await expect(entry.textContent()).resolves.toMatch(
         new RegExp(`Ola Operator.*re-drive of 1 dead letter of ${system.emailConsumer}.*done`, 's'),
       );
+      // The transfer's timeline tells the story: dead-lettered, then mailed after the re-drive.
+      await page.goto(`${system.consoleUrl}/transfers/${transfer}`);
+      await reloadUntil(page, 'the re-driven delivery on the timeline', async () => {
+        const text = (await page.locator('ol.timeline').textContent()) ?? '';
+        return (
+          text.includes(`${system.emailConsumer}: failed, dead-lettered`) &&
+          text.includes(`${system.emailConsumer}: done`)
+        );
+      });
       // Once re-driven it is not offered again.
       await page.goto(`${system.consoleUrl}/dead-letters?consumer=${system.emailConsumer}`);
       expect(await page.locator('tr', { hasText: transfer }).count()).toBe(0);
