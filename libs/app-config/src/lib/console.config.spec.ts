@@ -66,6 +66,9 @@ describe('console configuration', () => {
     expect(problemsOf({ ...minimal, CONSOLE_PUBLIC_URL: 'http://127.0.0.1:8089' })).toEqual([
       'CONSOLE_COOKIE_SECURE',
     ]);
+    expect(problemsOf({ ...minimal, CONSOLE_PUBLIC_URL: 'https://ops.example.no/console/' })).toEqual([
+      'CONSOLE_PUBLIC_URL',
+    ]);
     expect(problemsOf({ ...minimal, CONSOLE_TRUSTED_HEADER_GROUPS: 'X-Groups' })).toEqual([
       'CONSOLE_TRUSTED_HEADER_GROUPS',
     ]);

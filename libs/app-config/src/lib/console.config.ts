@@ -35,7 +35,7 @@ export const consoleConfigSchema = {
     }),
   ),
   CONSOLE_PUBLIC_URL: url({
-    doc: 'The address people open the console at (scheme, host, optional path prefix; no trailing slash). The OpenID redirect is `<this>/auth/callback`, and a change (POST) must come from this origin.',
+    doc: 'The address people open the console at: scheme, host and port only (the console is served at the root of its host). The OpenID redirect is `<this>/auth/callback`, and a change (POST) must come from this origin.',
     protocols: ['http', 'https'],
   }),
   OIDC_ISSUER: optional(
@@ -160,8 +160,11 @@ export function loadConsoleConfig(env: EnvRecord): ConsoleConfig {
     });
   if (config.CONSOLE_TRUSTED_HEADER_GROUPS !== undefined && config.CONSOLE_TRUSTED_HEADER_USER === undefined)
     problems.push({ variable: 'CONSOLE_TRUSTED_HEADER_GROUPS', reason: 'needs CONSOLE_TRUSTED_HEADER_USER' });
-  if (/\/$/.test(config.CONSOLE_PUBLIC_URL))
-    problems.push({ variable: 'CONSOLE_PUBLIC_URL', reason: 'must not end with a slash' });
+  if (new URL(config.CONSOLE_PUBLIC_URL).origin !== config.CONSOLE_PUBLIC_URL)
+    problems.push({
+      variable: 'CONSOLE_PUBLIC_URL',
+      reason: 'must be an origin only (scheme, host, port), without a path or a trailing slash',
+    });
   if (config.CONSOLE_COOKIE_SECURE && config.CONSOLE_PUBLIC_URL.startsWith('http:'))
     problems.push({
       variable: 'CONSOLE_COOKIE_SECURE',
