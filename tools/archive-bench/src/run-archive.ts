@@ -11,6 +11,10 @@ export const REPO_ROOT = resolve(__dirname, '../../..');
 
 export interface RunningArchive {
   url: string;
+  /** Its events topic (CONSUMER_TOPICS). */
+  topic: string;
+  /** The last 200 kB of its stdout and stderr (JSON log lines). */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -51,7 +55,10 @@ export async function runArchive(
   const main = join(REPO_ROOT, 'dist/apps/archive/main.js');
   if (!existsSync(main)) throw new Error('run "npx nx build archive" first (the npm scripts do)');
   const port = await freePort();
-  const name = `archive-${schema.replace(/_/g, '-').toLowerCase()}`.slice(0, 49);
+  const name = (extraEnv['CONSUMER_NAME'] ?? `archive-${schema.replace(/_/g, '-').toLowerCase()}`).slice(
+    0,
+    49,
+  );
   const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
@@ -71,8 +78,8 @@ export async function runArchive(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)));
-  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)));
+  child.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
+  child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-200_000)));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const url = `http://127.0.0.1:${port}`;
   const started = Date.now();
@@ -91,6 +98,8 @@ export async function runArchive(
   }
   return {
     url,
+    topic: `${TOPICS.events}.${name}`,
+    output: () => output,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
