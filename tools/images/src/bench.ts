@@ -46,6 +46,8 @@ interface Options {
   idleSeconds: number;
   /** NODE_OPTIONS for the apps (not the baseline): to try a flag without building images again. */
   nodeOptions?: string;
+  /** Extra environment for the apps (`--env K=V`, repeatable), e.g. MALLOC_ARENA_MAX. */
+  env: Record<string, string>;
   /** Replaces the image's CMD for the apps (e.g. `node main.js` without a flag), to try it without a build. */
   cmd?: string[];
   /** Results file name under bench/results (default images-runtime). */
@@ -58,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     starts: 3,
     idleSeconds: 10,
     out: 'images-runtime',
+    env: {},
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -72,7 +75,10 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--node-options') o.nodeOptions = value();
     else if (a === '--out') o.out = value();
     else if (a === '--cmd') o.cmd = value().split(' ').filter(Boolean);
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '--env') {
+      const [k, ...v] = value().split('=');
+      o.env[k] = v.join('=');
+    } else throw new Error(`unknown option ${a}`);
   }
   const missing = o.apps.filter((a) => !imageExists(image(a), env));
   if (missing.length > 0)
@@ -85,6 +91,11 @@ function parseArgs(argv: string[]): Options {
 interface Sample {
   /** `podman run` called → first 200 from the ready path. */
   runToReadyMs: number;
+  /**
+   * CPU time (user + system) the process had used when it first answered ready: the work of starting, which
+   * other load on the machine stretches far less than the wall-clock time.
+   */
+  startupCpuMs: number;
   /** The app's own start-up log: process start → listening (undefined: the image's app does not log it). */
   loggedMs?: number;
   /** VmRSS of the container's PID 1 after the warm-up and idle wait, MB. */
@@ -135,6 +146,13 @@ function pidOf(container: string): number {
 
 function running(container: string): boolean {
   return podman('inspect', '--format', '{{.State.Running}}', container).trim() === 'true';
+}
+
+/** utime + stime of a process, ms (/proc/<pid>/stat, in clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** kB fields of /proc/<pid>/status. */
@@ -257,10 +275,12 @@ async function measure(label: string, img: string, launch: Launch, idleSeconds: 
   );
   try {
     let runToReadyMs = NaN;
+    let startupCpuMs = NaN;
     const deadline = Date.now() + 60_000;
     for (;;) {
       if ((await status(ready)) === 200) {
         runToReadyMs = performance.now() - t0;
+        startupCpuMs = cpuMs(pidOf(container));
         break;
       }
       if (Date.now() > deadline || !running(container)) {
@@ -289,6 +309,7 @@ async function measure(label: string, img: string, launch: Launch, idleSeconds: 
     }
     return {
       runToReadyMs: round(runToReadyMs, 0),
+      startupCpuMs: round(startupCpuMs, 0),
       loggedMs: loggedStartup(container),
       rssMB: round(median(rss) / MB),
       anonMB: round(median(anon) / MB),
@@ -411,6 +432,7 @@ function summarise(r: AppResult): Record<string, number | undefined> {
   };
   return {
     runToReadyMs: pick((s) => s.runToReadyMs),
+    startupCpuMs: pick((s) => s.startupCpuMs),
     loggedMs: pick((s) => s.loggedMs),
     rssMB: pick((s) => s.rssMB),
     anonMB: pick((s) => s.anonMB),
@@ -436,7 +458,7 @@ function report(
       s.runToReadyMs !== undefined && b.runToReadyMs !== undefined
         ? round(s.runToReadyMs - b.runToReadyMs, 0)
         : undefined;
-    return `| ${r.app} | ${fmt(s.runToReadyMs)} | ${fmt(b.runToReadyMs)} | ${mark(own, GOAL.startupMs)} | ${mark(s.loggedMs, GOAL.startupMs)} | ${mark(s.rssMB, GOAL.rssMB)} | ${fmt(s.anonMB)} | ${fmt(b.rssMB)} | ${fmt(b.anonMB)} | ${fmt(s.workingSetMB)} | ${fmt(b.workingSetMB)} | ${fmt(s.heapUsedMB)} | ${fmt(s.peakRssMB)} |`;
+    return `| ${r.app} | ${fmt(s.runToReadyMs)} | ${fmt(b.runToReadyMs)} | ${mark(own, GOAL.startupMs)} | ${mark(s.loggedMs, GOAL.startupMs)} | ${mark(s.startupCpuMs, GOAL.startupMs)} | ${fmt(b.startupCpuMs)} | ${mark(s.rssMB, GOAL.rssMB)} | ${fmt(s.anonMB)} | ${fmt(b.rssMB)} | ${fmt(b.anonMB)} | ${fmt(s.workingSetMB)} | ${fmt(b.workingSetMB)} | ${fmt(s.heapUsedMB)} | ${fmt(s.peakRssMB)} |`;
   });
   const json = {
     ...meta,
@@ -471,13 +493,15 @@ function report(
     ...(o.nodeOptions ? ['', `Apps run with \`NODE_OPTIONS=${o.nodeOptions}\` (the baseline without).`] : []),
     ...(o.cmd ? ['', `Apps run with the command \`${o.cmd.join(' ')}\` instead of the image's.`] : []),
     '',
-    "| app | `podman run` → ready ms | baseline ms | app's share ms | app-logged start-up ms | idle RSS MB | of it anon MB | baseline RSS MB | baseline anon MB | cgroup working set MB | baseline working set MB | V8 heap used MB | peak RSS MB |",
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    "| app | `podman run` → ready ms | baseline ms | app's share ms | app-logged start-up ms | start-up CPU ms | baseline CPU ms | idle RSS MB | of it anon MB | baseline RSS MB | baseline anon MB | cgroup working set MB | baseline working set MB | V8 heap used MB | peak RSS MB |",
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     "- **`podman run` → ready**: from the `podman run -d` call to the first 200 of `/health/ready` (the container runtime's own",
     "  set-up included); **app's share**: that minus the baseline's, i.e. what loading and starting the app adds;",
-    "  **app-logged**: `startupMs` of the app's start-up log line, process start → listening (Node's own start included).",
+    "  **app-logged**: `startupMs` of the app's start-up log line, process start → listening (Node's own start included);",
+    '  **start-up CPU**: user + system CPU time the process had used when it first answered ready (the work of starting;',
+    '  unlike the wall-clock times it hardly grows with other load on the machine, but leaves out waiting for Kafka).',
     "- **idle RSS**: VmRSS of the container's PID 1 (the node process) after 20 `/health/ready` + `/metrics` requests and",
     `  ${o.idleSeconds} s of idling, median of 5 readings; **anon**: its RssAnon, the process's private memory (VmRSS also`,
     '  counts the pages of the node binary and libraries it touched, shared by every container of the image on a node);',
@@ -542,10 +566,11 @@ async function main(): Promise<void> {
         if (o.nodeOptions) launch.env['NODE_OPTIONS'] = o.nodeOptions;
         launch.memory = k8sMemoryLimit(app);
         if (o.cmd) launch.command = o.cmd;
+        Object.assign(launch.env, o.env);
         const s = await measure(`${app}-${i}`, img, launch, o.idleSeconds);
         result.samples.push(s);
         log(
-          `   start ${i + 1}: ready ${s.runToReadyMs} ms (baseline ${b.runToReadyMs}), logged ${s.loggedMs ?? '–'} ms, RSS ${s.rssMB} MB (baseline ${b.rssMB}), working set ${s.workingSetMB ?? '–'} MB, peak ${s.peakRssMB} MB`,
+          `   start ${i + 1}: ready ${s.runToReadyMs} ms (baseline ${b.runToReadyMs}), CPU ${s.startupCpuMs} ms (baseline ${b.startupCpuMs}), anon ${s.anonMB} MB, logged ${s.loggedMs ?? '–'} ms, RSS ${s.rssMB} MB (baseline ${b.rssMB}), working set ${s.workingSetMB ?? '–'} MB, peak ${s.peakRssMB} MB`,
         );
       }
       results.push(result);
