@@ -3,7 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AltinnCloudEvent, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
+import {
+  type AltinnCloudEvent,
+  type DeliveryReport,
+  TOPICS,
+  canonicalEventType,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
 import { loadConfig } from '@broker-events/config';
 import {
@@ -13,6 +19,7 @@ import {
   ensureTopics,
   kafkaConfigSchema,
 } from '@broker-events/messaging';
+import { TopicTail } from '@broker-events/messaging/testing';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ParsedMail, simpleParser } from 'mailparser';
@@ -109,6 +116,15 @@ const kafka = createKafka(
 );
 const publisher = new CoalescingPublisher(kafka);
 const apps: NestFastifyApplication[] = [];
+let reports: TopicTail;
+
+/** The delivery reports of one test's consumer, as read so far. */
+function reportsOf(consumer: string): DeliveryReport[] {
+  return reports
+    .on(TOPICS.deliveries)
+    .map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as DeliveryReport)
+    .filter((r) => r.consumer === consumer);
+}
 
 function baseEnv(consumer: string, topic: string): Record<string, string> {
   return {
@@ -165,6 +181,7 @@ beforeAll(async () => {
   expect(brokers).not.toBe('');
   await smtp.start();
   await publisher.connect();
+  reports = await TopicTail.start(brokers, [TOPICS.deliveries]);
 });
 
 beforeEach(() => {
@@ -176,6 +193,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await reports.stop();
   await publisher.close();
   await smtp.stop();
 });
@@ -249,6 +267,20 @@ describe('email consumer', () => {
         .map((r) => r.to[0])
         .sort(),
     ).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
+
+    // each handled record was reported (before its offset was committed), naming the addresses mailed
+    await reports.caughtUp();
+    const outcome = (e: AltinnCloudEvent) =>
+      reportsOf(consumer)
+        .filter((r) => r.eventId === e.id)
+        .map((r) => [r.outcome, r.detail, r.error]);
+    expect(outcome(published)).toEqual([
+      ['delivered', 'emailed to inbox@recipient.example, ops@example.no, oncall@example.no', null],
+    ]);
+    expect(outcome(failed)).toEqual([
+      ['delivered', 'emailed to ops@example.no, oncall@example.no, partner@abroad.example', null],
+    ]);
+    expect(outcome(unrouted)).toEqual([['skipped', null, 'filter: not for this consumer']]);
   });
 
   it('sends nothing twice for a redelivered event, also after a restart', async () => {

@@ -2,7 +2,14 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HEADERS, TOPICS, deadLetterTopic, parseCloudEvent, toKafkaRecord } from '@broker-events/contracts';
+import {
+  type DeliveryReport,
+  HEADERS,
+  TOPICS,
+  deadLetterTopic,
+  parseCloudEvent,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { BrokerClient, StaticTokenProvider } from '@broker-events/altinn-client';
 import { type AltinnStandIns, startAltinnStandIns } from '@broker-events/altinn-client/testing';
 import { CoalescingPublisher, createKafka, ensureTopics } from '@broker-events/messaging';
@@ -58,7 +65,7 @@ describe('file-fetcher: published → overview → download → verify → store
   beforeAll(async () => {
     s = await startAltinnStandIns({ organisationNumber: US });
     await ensureTopics(kafka, [{ topic, partitions: 1, replicationFactor: 1 }]);
-    dlq = await TopicTail.start(brokers, [deadLetterTopic(consumer)]);
+    dlq = await TopicTail.start(brokers, [deadLetterTopic(consumer), TOPICS.deliveries]);
     storageDir = mkdtempSync(join(tmpdir(), 'fetched-'));
     const config = loadFileFetcherConfig({
       ...s.env,
@@ -138,6 +145,15 @@ describe('file-fetcher: published → overview → download → verify → store
     expect(metrics).toContain(
       'fetcher_files_total{result="confirmed",trigger="event",service="file-fetcher"} 1',
     );
+    // the delivery report says what was done, without the storage location
+    await dlq.caughtUp();
+    const reports = dlq
+      .on(TOPICS.deliveries)
+      .map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as DeliveryReport)
+      .filter((r) => r.consumer === consumer && r.fileTransferId === id);
+    expect(reports.map((r) => [r.outcome, r.detail])).toEqual([
+      ['delivered', 'fetched melding.xml (5.0 kB, MD5 ok) and confirmed the download'],
+    ]);
   });
 
   it('fetches only Recipient copies of published for us, and downloads a transfer once however often it is announced', async () => {

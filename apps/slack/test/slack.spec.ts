@@ -3,7 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@broker-events/config';
-import { type AltinnCloudEvent, TOPICS, canonicalEventType, toKafkaRecord } from '@broker-events/contracts';
+import {
+  type AltinnCloudEvent,
+  type DeliveryReport,
+  TOPICS,
+  canonicalEventType,
+  toKafkaRecord,
+} from '@broker-events/contracts';
 import { sampleEvent } from '@broker-events/contracts/testing';
 import {
   CoalescingPublisher,
@@ -12,6 +18,7 @@ import {
   ensureTopics,
   kafkaConfigSchema,
 } from '@broker-events/messaging';
+import { TopicTail } from '@broker-events/messaging/testing';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startSlack } from '../src/app/bootstrap';
@@ -31,6 +38,15 @@ const publisher = new CoalescingPublisher(kafka);
 const slack = new SlackStandIn(TOKEN);
 const apps: NestFastifyApplication[] = [];
 let seq = 0;
+let reports: TopicTail;
+
+/** The delivery reports of one consumer, as read so far. */
+function reportsOf(consumer: string): DeliveryReport[] {
+  return reports
+    .on(TOPICS.deliveries)
+    .map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as DeliveryReport)
+    .filter((r) => r.consumer === consumer);
+}
 
 async function startApp(
   extra: Record<string, string>,
@@ -86,6 +102,7 @@ beforeAll(async () => {
   expect(brokers).not.toBe('');
   await slack.start();
   await publisher.connect();
+  reports = await TopicTail.start(brokers, [TOPICS.deliveries]);
 });
 
 beforeEach(() => {
@@ -97,13 +114,14 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await reports.stop();
   await publisher.close();
   await slack.stop();
 });
 
 describe('Slack consumer', () => {
   it('posts one Block Kit message per event to an incoming webhook, and skips what SLACK_FILTER leaves out', async () => {
-    const { app, topic } = await startApp({
+    const { app, consumer, topic } = await startApp({
       ...webhook(),
       SLACK_FILTER: JSON.stringify({ not: { exact: { type: 'no.altinn.broker.uploadprocessing' } } }),
     });
@@ -125,6 +143,13 @@ describe('Slack consumer', () => {
     });
     expect(post.body.text).toContain(published.resourceinstance);
     expect(about(failed)[0].body.blocks?.[0]).toMatchObject({ text: { text: ':x: Upload failed' } });
+    // reported: the webhook (a secret) is never named
+    await reports.caughtUp();
+    expect(reportsOf(consumer).map((r) => [r.eventId, r.outcome, r.detail])).toEqual([
+      [skipped.id, 'skipped', null],
+      [published.id, 'delivered', 'posted to Slack'],
+      [failed.id, 'delivered', 'posted to Slack'],
+    ]);
   });
 
   it('honours 429 Retry-After and posts the message once', async () => {
@@ -172,6 +197,11 @@ describe('Slack consumer', () => {
     expect(post.body.channel).toBe('C0123456');
     expect((await dlq.list())[0].error).toBe('Slack chat.postMessage: channel_not_found');
     expect(await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)).toBe(1);
+    await reports.caughtUp();
+    expect(reportsOf(consumer).map((r) => [r.eventId, r.outcome, r.detail, r.error])).toEqual([
+      [good.id, 'delivered', 'posted to channel C0123456', null],
+      [wrongChannel.id, 'dead-lettered', null, 'Slack chat.postMessage: channel_not_found'],
+    ]);
   });
 
   it('posts a redelivered event only once', async () => {

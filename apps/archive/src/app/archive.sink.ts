@@ -1,5 +1,5 @@
 import type { AltinnCloudEvent } from '@broker-events/contracts';
-import type { PipelineMessageInfo, Sink } from '@broker-events/messaging';
+import type { DeliveryResult, PipelineMessageInfo, Sink } from '@broker-events/messaging';
 import type { ArchiveWriter } from './archive.writer';
 import { toArchiveRow } from './store/archive-store';
 
@@ -10,8 +10,8 @@ import { toArchiveRow } from './store/archive-store';
 export class ArchiveSink implements Sink {
   constructor(private readonly writer: ArchiveWriter) {}
 
-  deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
-    return this.writer.write(
+  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<DeliveryResult> {
+    const result = await this.writer.write(
       toArchiveRow(
         event,
         info.canonicalType,
@@ -19,5 +19,6 @@ export class ArchiveSink implements Sink {
         info.receivedAt,
       ),
     );
+    return { detail: result };
   }
 }

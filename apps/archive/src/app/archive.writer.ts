@@ -5,8 +5,13 @@ import type { ArchiveRow, ArchiveStore } from './store/archive-store';
  * Turns the pipeline's concurrent deliveries into batched, idempotent inserts. If a whole batch fails on bad
  * data, it retries row by row so that one bad row fails alone (permanently) and the rest are archived.
  */
+/** What became of a row: newly inserted, or its (source, id) was already in the archive. */
+export type WriteResult = 'archived' | 'already archived';
+
 export class ArchiveWriter {
   private readonly batcher: Batcher<ArchiveRow>;
+  /** Filled by the flush that carried the row (a whole batch of duplicates is `already archived`). */
+  private readonly results = new WeakMap<ArchiveRow, WriteResult>();
 
   constructor(
     private readonly store: ArchiveStore,
@@ -19,8 +24,13 @@ export class ArchiveWriter {
     });
   }
 
-  write(row: ArchiveRow): Promise<void> {
-    return this.batcher.add(row);
+  /**
+   * Resolves once the row is in the archive: `already archived` when its batch inserted nothing (every row a
+   * redelivery) or it was inserted alone as a duplicate; otherwise `archived`.
+   */
+  async write(row: ArchiveRow): Promise<WriteResult> {
+    await this.batcher.add(row);
+    return this.results.get(row) ?? 'archived';
   }
 
   drain(): Promise<void> {
@@ -29,7 +39,8 @@ export class ArchiveWriter {
 
   private async flush(rows: ArchiveRow[]): Promise<(unknown | undefined)[] | void> {
     try {
-      await this.store.insertBatch(rows);
+      const inserted = await this.store.insertBatch(rows);
+      if (inserted === 0) for (const row of rows) this.results.set(row, 'already archived');
       return;
     } catch (error) {
       if (!isDataError(error) || rows.length === 1) throw classify(error);
@@ -37,7 +48,7 @@ export class ArchiveWriter {
     const errors: (unknown | undefined)[] = [];
     for (const row of rows) {
       try {
-        await this.store.insertBatch([row]);
+        if ((await this.store.insertBatch([row])) === 0) this.results.set(row, 'already archived');
         errors.push(undefined);
       } catch (error) {
         errors.push(classify(error));

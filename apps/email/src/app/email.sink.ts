@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type AltinnCloudEvent, attributesFromEvent } from '@broker-events/contracts';
 import {
+  type DeliveryResult,
   type IdempotencyStore,
   PermanentDeliveryError,
   type PipelineMessageInfo,
@@ -61,10 +62,11 @@ export class EmailSink implements Sink {
     return new Map([...out].map(([a, langs]) => [a, LANGUAGE_ORDER.filter((l) => langs.has(l))]));
   }
 
-  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
+  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<DeliveryResult> {
     const key = { source: event.source, id: event.id };
     const failures: { address: string; error: unknown }[] = [];
-    for (const [address, languages] of this.recipients(event)) {
+    const recipients = this.recipients(event);
+    for (const [address, languages] of recipients) {
       const perAddress = `${info.consumer}>${address}`;
       if (await this.store.seen(perAddress, key)) continue;
       const mail = renderEmail(event, info.canonicalType, languages);
@@ -87,7 +89,7 @@ export class EmailSink implements Sink {
         failures.push({ address, error });
       }
     }
-    if (failures.length === 0) return;
+    if (failures.length === 0) return { detail: `emailed to ${[...recipients.keys()].join(', ')}` };
     const classified = failures.map((f) => ({ address: f.address, ...classifyFailure(f.error) }));
     this.logger.warn(
       {

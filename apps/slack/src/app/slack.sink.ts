@@ -1,5 +1,10 @@
 import type { AltinnCloudEvent } from '@broker-events/contracts';
-import { type PipelineMessageInfo, type Sink, TransientDeliveryError } from '@broker-events/messaging';
+import {
+  type DeliveryResult,
+  type PipelineMessageInfo,
+  type Sink,
+  TransientDeliveryError,
+} from '@broker-events/messaging';
 import type { ChannelPacer } from './slack/channel-pacer';
 import { type SlackLanguage, slackMessage } from './slack/slack-blocks';
 import type { SlackClient } from './slack/slack.client';
@@ -12,7 +17,7 @@ export class SlackSink implements Sink {
     private readonly language: SlackLanguage,
   ) {}
 
-  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
+  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<DeliveryResult> {
     const message = slackMessage(event, info.canonicalType, this.language);
     const channel = this.client.channelKey;
     await this.pacer.run(channel, async () => {
@@ -24,5 +29,9 @@ export class SlackSink implements Sink {
         throw error;
       }
     });
+    // The webhook's channel is fixed in Slack and unknown here; its URL is a secret, so it is never named.
+    if (channel === 'webhook') return { detail: 'posted to Slack' };
+    if (/^[CGD][A-Z0-9]{6,}$/.test(channel)) return { detail: `posted to channel ${channel}` };
+    return { detail: `posted to #${channel.replace(/^#/, '')}` };
   }
 }

@@ -41,6 +41,13 @@ export class PublisherClosedError extends Error {
   }
 }
 
+/** Where Kafka wrote one record. */
+export interface RecordCoordinates {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface PublisherObserver {
   /** One produce request finished; `ok` false when it failed or timed out. */
   batch?(records: number, seconds: number, ok: boolean): void;
@@ -69,6 +76,8 @@ export class CoalescingPublisher {
   private admin?: Admin;
   private readonly refreshing = new Set<string>();
   private roundRobin = 0;
+  /** Where each caller's records were written, filled by the produce request that carried them. */
+  private readonly written = new WeakMap<KafkaRecord[], RecordCoordinates[]>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -103,6 +112,13 @@ export class CoalescingPublisher {
     if (this.closed) return Promise.reject(new PublisherClosedError());
     if (records.length === 0) return Promise.resolve();
     return this.queue.add(records);
+  }
+
+  /** Like publish, and resolves with where each record was written (same order), e.g. to point at a dead letter. */
+  async publishAt(records: KafkaRecord[]): Promise<RecordCoordinates[]> {
+    const own = [...records];
+    await this.publish(own);
+    return this.written.get(own) ?? [];
   }
 
   /** Waits for every queued and in-flight request, then disconnects. New publishes are refused. */
@@ -165,8 +181,13 @@ export class CoalescingPublisher {
         if (!counts.has(r.topic)) counts.set(r.topic, await this.partitionCount(r.topic));
       }
     }
-    const groups = new Map<string, { topic: string; partition: number; messages: Message[] }>();
+    const groups = new Map<
+      string,
+      { topic: string; partition: number; messages: Message[]; at: RecordCoordinates[] }
+    >();
     for (const records of batch) {
+      const coordinates: RecordCoordinates[] = [];
+      this.written.set(records, coordinates);
       for (const r of records) {
         const count = counts.get(r.topic) ?? 1;
         const partition =
@@ -175,19 +196,27 @@ export class CoalescingPublisher {
             : (this.roundRobin = (this.roundRobin + 1) & 0x7fffffff) % count;
         const id = `${r.topic}\u0000${partition}`;
         let group = groups.get(id);
-        if (!group) groups.set(id, (group = { topic: r.topic, partition, messages: [] }));
+        if (!group) groups.set(id, (group = { topic: r.topic, partition, messages: [], at: [] }));
         group.messages.push({ key: r.key, value: r.value, headers: r.headers, partition });
+        const at = { topic: r.topic, partition, offset: '' };
+        group.at.push(at);
+        coordinates.push(at);
       }
     }
     await Promise.all(
-      [...groups.values()].map((g) =>
-        producer.sendBatch({
+      [...groups.values()].map(async (g) => {
+        const [meta] = await producer.sendBatch({
           topicMessages: [{ topic: g.topic, messages: g.messages }],
           acks: -1,
           timeout: this.options.timeoutMs,
           compression: CompressionTypes.None,
-        }),
-      ),
+        });
+        // One partition per request: its records got consecutive offsets from baseOffset on.
+        if (meta?.baseOffset !== undefined) {
+          const base = BigInt(meta.baseOffset);
+          g.at.forEach((at, i) => (at.offset = String(base + BigInt(i))));
+        }
+      }),
     );
   }
 

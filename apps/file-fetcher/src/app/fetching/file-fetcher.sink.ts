@@ -1,5 +1,5 @@
 import type { AltinnCloudEvent } from '@broker-events/contracts';
-import { PermanentDeliveryError, type Sink } from '@broker-events/messaging';
+import { type DeliveryResult, PermanentDeliveryError, type Sink } from '@broker-events/messaging';
 import type { FileFetcher } from './file-fetcher';
 
 /**
@@ -9,10 +9,11 @@ import type { FileFetcher } from './file-fetcher';
 export class FileFetcherSink implements Sink {
   constructor(private readonly fetcher: FileFetcher) {}
 
-  async deliver(event: AltinnCloudEvent): Promise<void> {
+  async deliver(event: AltinnCloudEvent): Promise<DeliveryResult> {
     const id = event.resourceinstance;
     if (id === undefined)
       throw new PermanentDeliveryError('the event has no resourceinstance (file transfer id)');
-    await this.fetcher.fetch(id, 'event', event.resource);
+    const result = await this.fetcher.fetch(id, 'event', event.resource);
+    return { detail: await this.fetcher.describe(id, result) };
   }
 }

@@ -73,6 +73,22 @@ export class FileFetcher {
     return run;
   }
 
+  /**
+   * One line for the delivery report about what `fetch` did with this transfer (from the recorded outcome):
+   * file name, size and checksum check, never the storage location.
+   */
+  async describe(fileTransferId: string, result: FetchResult): Promise<string> {
+    if (result === 'not_recipient') return 'nothing to fetch: we are not a recipient of this transfer';
+    const o = await this.outcomes.get(fileTransferId.toLowerCase()).catch(() => undefined);
+    if (result === 'unavailable')
+      return `nothing to fetch: ${o?.lastError ?? 'the transfer is no longer available'}`;
+    if (result === 'already_confirmed') return 'already fetched and confirmed';
+    const name = o?.fileName ? `${o.fileName} ` : 'the file ';
+    const size = o?.bytes === undefined ? '' : `${formatBytes(o.bytes)}, `;
+    const check = o?.checksumVerified ? 'MD5 ok' : 'no checksum to verify';
+    return `fetched ${name}(${size}${check}) and confirmed the download`;
+  }
+
   private async run(id: string, trigger: 'event' | 'reconcile', resource?: string): Promise<FetchResult> {
     const log = { fileTransferId: id, trigger };
     const previous = await this.outcomes.get(id);
@@ -362,4 +378,17 @@ function kept(
     sha256: o.sha256,
     checksumVerified: o.checksumVerified,
   };
+}
+
+/** 2048 → "2.0 kB", 2_100_000 → "2.1 MB" (decimal units, as file sizes are shown to people). */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -44,6 +44,7 @@ export function pipelineProvider(settings: PipelineProviderSettings): Provider {
         partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        reports: config.DELIVERY_REPORTS,
         createTopics: config.KAFKA_CREATE_TOPICS
           ? {
               partitions: config.KAFKA_TOPIC_PARTITIONS,

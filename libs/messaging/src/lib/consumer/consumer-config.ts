@@ -68,8 +68,12 @@ export function pipelineConfigSchema(defaults: {
       default: ['30000', '300000', '1800000'],
       item: wholeNumber,
     }),
+    DELIVERY_REPORTS: bool({
+      doc: 'Publish a delivery report (delivered, skipped, retry, dead-lettered; see docs/consumers.md) to `altinn.broker.deliveries.v1` for every attempt, before the offset is committed. A report that cannot be written is logged and counted (`pipeline_reports_failed_total`); the event is not delivered again for it.',
+      default: true,
+    }),
     KAFKA_CREATE_TOPICS: bool({
-      doc: 'Create the source, retry and DLQ topics at start-up when missing (off where Strimzi owns topics).',
+      doc: 'Create the source, retry, DLQ (and delivery-report) topics at start-up when missing (off where Strimzi owns topics).',
       default: true,
     }),
     KAFKA_TOPIC_PARTITIONS: int({

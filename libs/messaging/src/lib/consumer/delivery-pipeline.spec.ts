@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AltinnCloudEvent,
+  type DeliveryReport,
   HEADERS,
   type KafkaRecord,
   TOPICS,
@@ -12,12 +13,12 @@ import { Registry } from 'prom-client';
 import { createKafka } from '../kafka-config';
 import { CoalescingPublisher } from '../publisher';
 import { ensureTopics } from '../topics-admin';
-import { plainKafkaConfig } from '../../testing';
+import { TopicTail, plainKafkaConfig } from '../../testing';
 import { DeadLetterAdmin, readTopic } from './dead-letter-admin';
 import { PermanentDeliveryError, TransientDeliveryError } from './delivery-errors';
 import { SqliteIdempotencyStore } from './idempotency/sqlite-idempotency-store';
 import { DeliveryPipeline, type DeliveryPipelineOptions, pipelineGroupId } from './delivery-pipeline';
-import type { PipelineMessageInfo, Sink } from './sink';
+import type { DeliveryResult, PipelineMessageInfo, Sink } from './sink';
 import { until } from '@broker-events/testing';
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',').filter(Boolean);
@@ -30,11 +31,13 @@ let seq = 0;
 type Script = (event: AltinnCloudEvent, attempt: number) => void | Promise<void>;
 
 class ScriptedSink implements Sink {
+  /** What the sink says it did, by event id (the delivery report's detail). */
+  details = new Map<string, string>();
   readonly calls: { id: string; resourceinstance?: string; attempt: number; topic: string; at: number }[] =
     [];
   script: Script = () => undefined;
 
-  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
+  async deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<DeliveryResult | undefined> {
     this.calls.push({
       id: event.id,
       resourceinstance: event.resourceinstance,
@@ -43,6 +46,8 @@ class ScriptedSink implements Sink {
       at: Date.now(),
     });
     await this.script(event, info.attempt);
+    const detail = this.details.get(event.id);
+    return detail === undefined ? undefined : { detail };
   }
 
   delivered(id: string): number {
@@ -128,9 +133,20 @@ async function counter(
     .reduce((sum, v) => sum + v.value, 0);
 }
 
+let reports: TopicTail;
+
+/** The delivery reports one test's consumer wrote, parsed, in the order they were read. */
+function reportsOf(consumer: string): DeliveryReport[] {
+  return reports
+    .on(TOPICS.deliveries)
+    .map((m) => JSON.parse(m.value?.toString('utf8') ?? 'null') as DeliveryReport)
+    .filter((r) => r.consumer === consumer);
+}
+
 beforeAll(async () => {
   expect(brokers.length).toBeGreaterThan(0);
   await publisher.connect();
+  reports = await TopicTail.start(brokers.join(','), [TOPICS.deliveries]);
 });
 
 afterEach(async () => {
@@ -138,6 +154,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await reports.stop();
   await publisher.close();
 });
 
@@ -363,5 +380,238 @@ describe('DeliveryPipeline', () => {
     release();
     await closing;
     expect((await committed(h.server.groupId, h.topic))[0]).toBe('1');
+  });
+
+  describe('delivery reports', () => {
+    const at = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const about = (e: AltinnCloudEvent) => ({
+      eventSource: e.source,
+      eventId: e.id,
+      eventType: canonicalEventType(e.type),
+      fileTransferId: e.resourceinstance ?? null,
+    });
+
+    it('reports each outcome once per attempt, keyed by file transfer, before the offset is committed', async () => {
+      const h = await start({
+        filter: { exact: { role: 'Recipient' } },
+        idempotency: new SqliteIdempotencyStore(':memory:'),
+      });
+      const delivered = sampleEvent();
+      const filtered = sampleEvent({
+        data: { Role: 'Sender' },
+        subject: 'urn:altinn:organization:identifier-no:311000004',
+      });
+      const duplicate = sampleEvent();
+      const flaky = sampleEvent(); // fails twice (in place, then parked), delivered from the retry topic
+      const rejected = sampleEvent();
+      h.sink.details.set(delivered.id, 'posted to #broker');
+      h.sink.details.set(duplicate.id, 'emailed to a@example.no');
+      h.sink.script = (e, attempt) => {
+        if (e.id === flaky.id && attempt < 3) throw new TransientDeliveryError(`busy ${attempt}`);
+        if (e.id === rejected.id) throw new PermanentDeliveryError('mailbox unavailable');
+      };
+      const poison: KafkaRecord = {
+        topic: h.topic,
+        key: 'poison-transfer',
+        value: Buffer.from('{not json'),
+        headers: {
+          [HEADERS.type]: 'no.altinn.broker.published',
+          [HEADERS.id]: 'poison-1',
+          [HEADERS.role]: 'Recipient',
+        },
+      };
+      await send(h.topic, delivered, filtered, duplicate, duplicate, flaky, rejected);
+      await publisher.publish([poison]);
+      await until(
+        'source and retry offsets committed',
+        async () => {
+          const src = await committed(h.server.groupId, h.topic);
+          const retry = await committed(h.server.groupId, h.server.retryTopicName);
+          return src[0] === '7' && retry[0] === '1';
+        },
+        30_000,
+      );
+      // Every report was acknowledged before its offset was committed: all 9 are on the topic now.
+      await reports.caughtUp();
+      const dead = await new DeadLetterAdmin(kafka, h.consumer).list();
+      expect(dead.map((d) => d.originalOffset)).toEqual(['5', '6']);
+      const byEvent = (id: string) =>
+        reportsOf(h.consumer)
+          .filter((r) => r.eventId === id)
+          .map(({ consumer, ...r }) => (expect(consumer).toBe(h.consumer), r));
+      expect(reportsOf(h.consumer)).toHaveLength(9);
+      expect(byEvent(delivered.id)).toEqual([
+        {
+          ...about(delivered),
+          outcome: 'delivered',
+          detail: 'posted to #broker',
+          error: null,
+          attempt: 1,
+          deadLetter: null,
+          at,
+        },
+      ]);
+      expect(byEvent(filtered.id)).toEqual([
+        {
+          ...about(filtered),
+          outcome: 'skipped',
+          detail: null,
+          error: 'filter: not for this consumer',
+          attempt: 1,
+          deadLetter: null,
+          at,
+        },
+      ]);
+      expect(byEvent(duplicate.id)).toEqual([
+        {
+          ...about(duplicate),
+          outcome: 'delivered',
+          detail: 'emailed to a@example.no',
+          error: null,
+          attempt: 1,
+          deadLetter: null,
+          at,
+        },
+        {
+          ...about(duplicate),
+          outcome: 'skipped',
+          detail: null,
+          error: 'duplicate: already delivered',
+          attempt: 1,
+          deadLetter: null,
+          at,
+        },
+      ]);
+      expect(byEvent(flaky.id)).toEqual([
+        {
+          ...about(flaky),
+          outcome: 'retry',
+          detail: null,
+          error: 'busy 1',
+          attempt: 1,
+          deadLetter: null,
+          at,
+        },
+        {
+          ...about(flaky),
+          outcome: 'retry',
+          detail: null,
+          error: 'busy 2',
+          attempt: 2,
+          deadLetter: null,
+          at,
+        },
+        {
+          ...about(flaky),
+          outcome: 'delivered',
+          detail: null,
+          error: null,
+          attempt: 3,
+          deadLetter: null,
+          at,
+        },
+      ]);
+      expect(byEvent(rejected.id)).toEqual([
+        {
+          ...about(rejected),
+          outcome: 'dead-lettered',
+          detail: null,
+          error: 'mailbox unavailable',
+          attempt: 1,
+          deadLetter: {
+            topic: h.server.deadLetterTopicName,
+            partition: dead[0].partition,
+            offset: dead[0].offset,
+          },
+          at,
+        },
+      ]);
+      expect(byEvent('poison-1')).toEqual([
+        {
+          eventSource: '',
+          eventId: 'poison-1',
+          eventType: 'no.altinn.broker.published',
+          fileTransferId: 'poison-transfer',
+          outcome: 'dead-lettered',
+          detail: null,
+          error: expect.stringMatching(/^invalid event: /),
+          attempt: 1,
+          deadLetter: {
+            topic: h.server.deadLetterTopicName,
+            partition: dead[1].partition,
+            offset: dead[1].offset,
+          },
+          at,
+        },
+      ]);
+      // keyed by the file transfer id, so one transfer's reports share a partition and stay in order
+      const records = reports.on(TOPICS.deliveries).filter((m) => m.value?.toString().includes(h.consumer));
+      for (const m of records) {
+        const r = JSON.parse(m.value?.toString('utf8') ?? '') as DeliveryReport;
+        expect(m.key).toBe(r.fileTransferId ?? r.eventId);
+      }
+      expect(await counter(h.metrics, 'pipeline_reports_failed_total')).toBe(0);
+    });
+
+    it('writes no reports with reports: false, nor about records of the deliveries topic', async () => {
+      const quiet = await start({ reports: false });
+      const event = sampleEvent();
+      await send(quiet.topic, event);
+      await until('delivered', () => quiet.sink.delivered(event.id) === 1);
+      await until('committed', async () => (await committed(quiet.server.groupId, quiet.topic))[0] === '1');
+
+      const onDeliveries = await start({ sourceTopics: [TOPICS.deliveries], fromBeginning: false });
+      const marker = sampleEvent();
+      await send(TOPICS.deliveries, marker);
+      await until('marker delivered', () => onDeliveries.sink.delivered(marker.id) === 1);
+      await until('marker committed', async () => {
+        const offsets = await committed(onDeliveries.server.groupId, TOPICS.deliveries);
+        return Object.values(offsets).some((o) => Number(o) > 0);
+      });
+      await reports.caughtUp();
+      expect(reportsOf(quiet.consumer)).toEqual([]);
+      expect(reportsOf(onDeliveries.consumer)).toEqual([]);
+    });
+
+    it('a report that cannot be written is counted and logged, and the event is not delivered again', async () => {
+      const unreachable = createKafka(
+        plainKafkaConfig(['127.0.0.1:1'], {
+          KAFKA_CONNECTION_TIMEOUT_MS: 300,
+          KAFKA_REQUEST_TIMEOUT_MS: 1000,
+        }),
+        'unreachable',
+      );
+      const warnings: string[] = [];
+      const logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (_: object, msg?: string) => void warnings.push(msg ?? ''),
+        error: () => undefined,
+      };
+      const consumer = `t${run}-noreport`;
+      const topic = `${TOPICS.events}.t${run}-noreport`;
+      const h = await start({ consumer, topic, reportKafka: unreachable, logger });
+      const events = [sampleEvent(), sampleEvent()];
+      await send(topic, ...events);
+      await until(
+        'both committed',
+        async () => (await committed(h.server.groupId, topic))[0] === '2',
+        60_000,
+      );
+      for (const e of events) expect(h.sink.delivered(e.id)).toBe(1);
+      expect(await counter(h.metrics, 'pipeline_reports_failed_total')).toBe(2);
+      expect(warnings.filter((w) => w === 'could not publish the delivery report')).toHaveLength(2);
+      await stop(h);
+
+      // A restart of the same consumer (group) does not deliver them again.
+      const h2 = await start({ consumer, topic });
+      const next = sampleEvent();
+      await send(topic, next);
+      await until('next delivered', () => h2.sink.delivered(next.id) === 1);
+      await until('next committed', async () => (await committed(h2.server.groupId, topic))[0] === '3');
+      for (const e of events) expect(h2.sink.delivered(e.id)).toBe(0);
+      await reports.caughtUp();
+      expect(reportsOf(consumer).map((r) => [r.eventId, r.outcome])).toEqual([[next.id, 'delivered']]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import {
+  type DeliveryReport,
   type EventFilter,
   TOPICS,
   compileFilter,
@@ -12,6 +13,7 @@ import { CoalescingPublisher } from '../publisher';
 import { ensureTopics } from '../topics-admin';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff';
 import { type PipelineLogger, SILENT_LOGGER, observingHooks } from './dispatch-hooks';
+import { deliveryReportRecord } from './delivery-report';
 import { Dispatcher } from './dispatcher';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { KafkaTransport } from './kafka-transport';
@@ -49,6 +51,15 @@ export interface DeliveryPipelineOptions {
   heartbeatIntervalMs?: number;
   /** Longest wait for new records in a fetch (kafkajs maxWaitTimeInMs). Default 1000. */
   maxWaitTimeMs?: number;
+  /**
+   * Publish a DeliveryReport to TOPICS.deliveries for every finished attempt (delivered, skipped, retry,
+   * dead-lettered). Default true. Records read from TOPICS.deliveries itself are never reported on. A report
+   * is written (acks=all) before its record's offset is committed; one that cannot be written is logged and
+   * counted (`pipeline_reports_failed_total`) and the record is not delivered again for it.
+   */
+  reports?: boolean;
+  /** The cluster delivery reports are written to. Default: `kafka`. */
+  reportKafka?: Kafka;
   /** Create the source, retry and DLQ topics when missing (local development and tests). Default: off. */
   createTopics?: { partitions: number; replicationFactor: number };
   metrics?: Registry;
@@ -77,6 +88,8 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
   private readonly sourceTopics: string[];
   private readonly log: PipelineLogger;
   private readonly publisher: CoalescingPublisher;
+  /** Delivery reports have their own producer: a failing report never resets the retry/DLQ producer. */
+  private readonly reporter?: CoalescingPublisher;
   private readonly transport: KafkaTransport;
   private readonly abort = new AbortController();
   private readonly listeners = new Map<string, ((payload?: unknown) => void)[]>();
@@ -94,6 +107,12 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
     if (policy.inPlaceAttempts < 1) throw new RangeError('retry.inPlaceAttempts must be at least 1');
     this.publisher = new CoalescingPublisher(options.kafka, { lingerMs: 0, timeoutMs: 10_000 });
     const metrics = options.metrics ? new PipelineMetrics(options.metrics) : undefined;
+    const hooks = observingHooks(metrics, this.log);
+    const reportsOn = options.reports ?? true;
+    const reporter = reportsOn
+      ? new CoalescingPublisher(options.reportKafka ?? options.kafka, { lingerMs: 0, timeoutMs: 10_000 })
+      : undefined;
+    this.reporter = reporter;
     const dispatcher = new Dispatcher({
       consumer: this.consumerName,
       groupId: this.groupId,
@@ -103,8 +122,25 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
       idempotency: options.idempotency,
       retryTopic: this.retryTopicName,
       deadLetterTopic: this.deadLetterTopicName,
-      publish: (record) => this.publisher.publish([record]),
-      hooks: observingHooks(metrics, this.log),
+      publish: async (record) => (await this.publisher.publishAt([record]))[0],
+      report: reporter
+        ? (report: DeliveryReport) =>
+            reporter.publish([deliveryReportRecord(report)]).catch((error: unknown) =>
+              hooks.reportFailed(
+                {
+                  consumer: report.consumer,
+                  topic: TOPICS.deliveries,
+                  partition: -1,
+                  offset: '',
+                  eventId: report.eventId,
+                  type: report.eventType,
+                },
+                report.outcome,
+                error,
+              ),
+            )
+        : undefined,
+      hooks,
       signal: this.abort.signal,
     });
     this.transport = new KafkaTransport({
@@ -141,7 +177,12 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
       const { partitions, replicationFactor } = createTopics;
       await ensureTopics(
         kafka,
-        [...this.sourceTopics, this.retryTopicName, this.deadLetterTopicName].map((topic) => ({
+        [
+          ...this.sourceTopics,
+          this.retryTopicName,
+          this.deadLetterTopicName,
+          ...(this.reporter && !this.sourceTopics.includes(TOPICS.deliveries) ? [TOPICS.deliveries] : []),
+        ].map((topic) => ({
           topic,
           partitions,
           replicationFactor,
@@ -151,6 +192,12 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
     await this.options.idempotency?.init();
     await this.schedulePruning();
     await this.publisher.connect();
+    // Reports never hold up deliveries: a reporter that cannot connect now tries again on each report.
+    await this.reporter
+      ?.connect([TOPICS.deliveries])
+      .catch((error: unknown) =>
+        this.log.warn({ err: error }, 'could not connect the delivery-report producer yet'),
+      );
     await this.transport.start();
     this.log.info(
       {
@@ -159,6 +206,7 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
         topics: this.sourceTopics,
         retryTopic: this.retryTopicName,
         deadLetterTopic: this.deadLetterTopicName,
+        reports: this.reporter ? TOPICS.deliveries : false,
       },
       'delivery pipeline started',
     );
@@ -172,6 +220,7 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.transport.stop();
     await this.publisher.close();
+    await this.reporter?.close();
     await this.options.idempotency?.close();
     this.log.info({ consumer: this.consumerName }, 'delivery pipeline stopped');
   }

@@ -48,6 +48,8 @@ export interface DispatchHooks {
     violations?: unknown[],
   ): void;
   parkFailed(r: RecordRef, topic: string, error: unknown): void;
+  /** A delivery report could not be written (the record's outcome stands; it is not delivered again). */
+  reportFailed(r: RecordRef, outcome: string, error: unknown): void;
   /** The final outcome (not called for `interrupted`), with the time since the record was read. */
   finished(r: RecordRef, outcome: Exclude<Outcome, 'interrupted'>, seconds: number): void;
 }
@@ -83,6 +85,10 @@ export function observingHooks(m: PipelineMetrics | undefined, log: PipelineLogg
     parkFailed: (r, topic, err) => {
       m?.parkFailures.inc({ consumer: r.consumer });
       log.error({ err, topic, offset: r.offset }, 'could not write to the retry/dead-letter topic');
+    },
+    reportFailed: (r, outcome, err) => {
+      m?.reportFailures.inc({ consumer: r.consumer });
+      log.warn({ err, eventId: r.eventId, outcome }, 'could not publish the delivery report');
     },
     finished: (r, outcome, seconds) => m?.deliveryLatency.observe({ consumer: r.consumer, outcome }, seconds),
   };

@@ -1,8 +1,11 @@
 import {
   type AltinnCloudEvent,
+  type DeliveryOutcome,
+  type DeliveryReport,
   type EventPredicate,
   HEADERS,
   type KafkaHeadersIn,
+  TOPICS,
   type KafkaRecord,
   attributesFromHeaders,
   fromKafkaRecord,
@@ -14,7 +17,8 @@ import { type DeliveryHistory, headersToStrings, historyOf } from './delivery-he
 import type { DispatchHooks, Outcome, RecordRef } from './dispatch-hooks';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { type ParkKind, parkedRecord } from './parked-record';
-import type { PipelineMessageInfo, Sink } from './sink';
+import type { RecordCoordinates } from '../publisher';
+import type { DeliveryResult, PipelineMessageInfo, Sink } from './sink';
 
 /** One record as read from a source or retry topic (kafkajs' KafkaMessage fits). */
 export interface InboundRecord {
@@ -36,8 +40,17 @@ export interface DispatcherOptions {
   idempotency?: IdempotencyStore;
   retryTopic: string;
   deadLetterTopic: string;
-  /** Writes a record to the retry or dead-letter topic; resolves once Kafka acknowledged it (acks=all). */
-  publish(record: KafkaRecord): Promise<void>;
+  /**
+   * Writes a record to the retry or dead-letter topic; resolves once Kafka acknowledged it (acks=all), with
+   * where it was written.
+   */
+  publish(record: KafkaRecord): Promise<RecordCoordinates | undefined>;
+  /**
+   * Publishes a delivery report (TOPICS.deliveries); awaited before the record's outcome is returned (so before
+   * its offset is committed), and never rejects: a report that could not be written is logged and counted by
+   * the reporter. Unset: no reports.
+   */
+  report?(report: DeliveryReport): Promise<void>;
   hooks: DispatchHooks;
   /** Aborted on shutdown: in-place backoff ends early and the record is left for the next reader. */
   signal: AbortSignal;
@@ -108,10 +121,38 @@ export class Dispatcher {
     };
     const park = (to: 'retry' | 'dlq', failure: ClassifiedFailure, attempts: number, kind: ParkKind) =>
       this.park(ref, record, headers, history, { to, failure, attempts, kind });
+    // One report per sink call (and per skip or invalid record), about the event as it came in; none about
+    // records of a delivery-report topic (no report loops).
+    let about: Pick<DeliveryReport, 'eventSource' | 'eventId' | 'eventType' | 'fileTransferId'> = {
+      eventSource: headers[HEADERS.source] ?? '',
+      eventId: headers[HEADERS.id] ?? `${topic}/${partition}/${record.offset}`,
+      eventType: headers[HEADERS.type] ?? '',
+      fileTransferId: headers[HEADERS.resourceinstance] ?? (record.key ? record.key.toString('utf8') : null),
+    };
+    const report = async (
+      outcome: DeliveryOutcome,
+      attempt: number,
+      r: { detail?: string; error?: string; deadLetter?: RecordCoordinates },
+    ): Promise<void> => {
+      if (!this.o.report || history.originalTopic === TOPICS.deliveries) return;
+      await this.o.report({
+        consumer,
+        ...about,
+        outcome,
+        detail: r.detail ?? null,
+        error: r.error ?? null,
+        attempt: Math.max(1, attempt),
+        deadLetter: r.deadLetter
+          ? { topic: r.deadLetter.topic, partition: r.deadLetter.partition, offset: r.deadLetter.offset }
+          : null,
+        at: new Date().toISOString(),
+      });
+    };
 
     // 1. filter, on headers alone
     if (!this.o.accept(attributesFromHeaders(record.headers))) {
       hooks.skipped(ref, 'filter');
+      await report('skipped', history.attempts + 1, { error: 'filter: not for this consumer' });
       return finish('skipped');
     }
 
@@ -121,11 +162,18 @@ export class Dispatcher {
       const violations = parsed.violations.slice(0, 5);
       const reason = violations.map((v) => `${v.path || '(record)'} ${v.reason}`).join('; ');
       const message = `invalid event: ${reason}`;
-      await park('dlq', { kind: 'permanent', message }, history.attempts, 'invalid');
+      const at = await park('dlq', { kind: 'permanent', message }, history.attempts, 'invalid');
       hooks.deadLettered(ref, 'invalid', history.attempts, message, violations);
+      await report('dead-lettered', history.attempts + 1, { error: message, deadLetter: at });
       return finish('dead-lettered');
     }
     const event = parsed.event;
+    about = {
+      eventSource: event.source,
+      eventId: event.id,
+      eventType: parsed.canonicalType,
+      fileTransferId: event.resourceinstance ?? null,
+    };
     const eventKey = { source: event.source, id: event.id };
     const store = this.o.idempotency;
 
@@ -138,10 +186,11 @@ export class Dispatcher {
         // 3. skip what this consumer already delivered
         if (store && call === 1 && (await store.seen(consumer, eventKey))) {
           hooks.skipped(ref, 'duplicate');
+          await report('skipped', attempt, { error: 'duplicate: already delivered' });
           return finish('duplicate');
         }
         // 4. deliver
-        await this.deliver(event, {
+        const result = await this.deliver(event, {
           consumer,
           topic,
           partition,
@@ -159,6 +208,7 @@ export class Dispatcher {
         if (store)
           await store.remember(consumer, eventKey).catch((e: unknown) => hooks.notRemembered(ref, e));
         hooks.delivered(ref, attempt);
+        await report('delivered', attempt, { detail: detailOf(result) });
         return finish('delivered');
       } catch (error) {
         last = classifyFailure(error);
@@ -166,6 +216,7 @@ export class Dispatcher {
         const wait = backoffMs(policy, call, last.retryAfterMs);
         if (last.retryAfterMs !== undefined && last.retryAfterMs > policy.maxBackoffMs) break;
         hooks.retryingInPlace(ref, attempt, last.message, wait);
+        await report('retry', attempt, { error: last.message });
         if (!(await sleep(wait, this.o.signal))) return 'interrupted';
       }
     }
@@ -173,22 +224,25 @@ export class Dispatcher {
     // 5. park: the retry topic while rounds are left, else the dead-letter topic
     const failure = last ?? { kind: 'transient' as const, message: 'delivery failed' };
     if (failure.kind === 'permanent') {
-      await park('dlq', failure, attempt, 'permanent');
+      const at = await park('dlq', failure, attempt, 'permanent');
       hooks.deadLettered(ref, 'permanent', attempt, failure.message);
+      await report('dead-lettered', attempt, { error: failure.message, deadLetter: at });
       return finish('dead-lettered');
     }
     if (history.rounds < policy.retryTopicDelaysMs.length) {
       await park('retry', failure, attempt, 'transient');
       hooks.parkedForRetry(ref, attempt, history.rounds + 1, failure.message);
+      await report('retry', attempt, { error: failure.message });
       return finish('retry');
     }
-    await park('dlq', failure, attempt, 'transient');
+    const at = await park('dlq', failure, attempt, 'transient');
     hooks.deadLettered(ref, 'exhausted', attempt, failure.message);
+    await report('dead-lettered', attempt, { error: failure.message, deadLetter: at });
     return finish('dead-lettered');
   }
 
   /** One call of the sink, in a client span (each in-place attempt its own). */
-  private deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void> {
+  private deliver(event: AltinnCloudEvent, info: PipelineMessageInfo): Promise<void | DeliveryResult> {
     return withSpan(
       `deliver ${info.consumer}`,
       {
@@ -209,7 +263,7 @@ export class Dispatcher {
     headers: Record<string, string>,
     history: DeliveryHistory,
     p: { to: 'retry' | 'dlq'; failure: ClassifiedFailure; attempts: number; kind: ParkKind },
-  ): Promise<void> {
+  ): Promise<RecordCoordinates | undefined> {
     const topic = p.to === 'retry' ? this.o.retryTopic : this.o.deadLetterTopic;
     const out = parkedRecord({
       ...p,
@@ -223,10 +277,17 @@ export class Dispatcher {
       now: new Date(),
     });
     try {
-      await this.o.publish(out);
+      return await this.o.publish(out);
     } catch (error) {
       this.o.hooks.parkFailed(ref, topic, error);
       throw error;
     }
   }
+}
+
+/** A sink's detail, trimmed to one line of at most 500 characters. */
+function detailOf(result: void | DeliveryResult): string | undefined {
+  const detail = result && typeof result.detail === 'string' ? result.detail.replace(/\s+/g, ' ').trim() : '';
+  if (!detail) return undefined;
+  return detail.length > 500 ? `${detail.slice(0, 499)}…` : detail;
 }

@@ -8,6 +8,7 @@ export class PipelineMetrics {
   readonly retried: Counter<'consumer' | 'stage'>;
   readonly deadLettered: Counter<'consumer' | 'reason'>;
   readonly parkFailures: Counter<'consumer'>;
+  readonly reportFailures: Counter<'consumer'>;
   readonly deliveryLatency: Histogram<'consumer' | 'outcome'>;
   readonly lag: Gauge<'consumer' | 'topic' | 'partition'>;
 
@@ -71,6 +72,16 @@ export class PipelineMetrics {
         new Counter({
           name: 'pipeline_park_failures_total',
           help: 'Failed writes to the retry or dead-letter topic (the record is read again, nothing is lost).',
+          labelNames: ['consumer'],
+          registers,
+        }),
+    );
+    this.reportFailures = get(
+      'pipeline_reports_failed_total',
+      () =>
+        new Counter({
+          name: 'pipeline_reports_failed_total',
+          help: 'Delivery reports that could not be written to the deliveries topic (the event was handled; its report is missing).',
           labelNames: ['consumer'],
           registers,
         }),
