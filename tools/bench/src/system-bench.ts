@@ -344,6 +344,9 @@ async function main(): Promise<void> {
       '| --- | ---: | ---: | ---: |',
       ...apps.map((a) => `| ${a} | ${result.startupMs[a]} | ${idle[a] ?? ''} | ${loaded[a] ?? ''} |`),
       '',
+      'These are the apps as host processes. In their images, with the Kubernetes memory limits, beside a bare Node',
+      'baseline: [images-runtime.md](images-runtime.md) (`npm run bench:images`).',
+      '',
       '![end-to-end latency](system-e2e-latency.svg) ![start-up and memory](system-apps.svg)',
     ].join('\n');
     writeResults('system', result, md);

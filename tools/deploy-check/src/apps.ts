@@ -3,10 +3,12 @@
 import {
   WEBHOOK_PATH,
   archiveConfigSchema,
+  consoleConfigSchema,
   emailConfigSchema,
   fileFetcherConfigSchema,
   gatewayConfigSchema,
   loadArchiveConfig,
+  loadConsoleConfig,
   loadEmailConfig,
   loadFileFetcherConfig,
   loadGatewayConfig,
@@ -41,6 +43,14 @@ export interface DeployedApp {
   readonly requiredInCluster?: readonly string[];
   /** HTTP path prefix reachable from the internet through the Ingress; apps without one get no Ingress. */
   readonly publicPath?: string;
+  /**
+   * A web UI for people: the variable holding its browser-facing base URL. The app gets an Ingress for that
+   * URL's host (https, every path), and only the Ingress controller may reach it (it may trust a header the
+   * controller sets).
+   */
+  readonly publicUrlVariable?: string;
+  /** Variables that must come from a Secret key that is not optional (the app cannot do without them there). */
+  readonly secretsInCluster?: readonly string[];
   /**
    * Who sets the replica count: an HPA on CPU (HTTP apps), KEDA on consumer-group lag (Kafka consumers; the
    * checks insist on it for every app with a pipeline schema), or nobody: exactly one replica (apps that keep
@@ -105,6 +115,18 @@ export const APPS: readonly DeployedApp[] = [
     secretSamples: () => ({ MASKINPORTEN_PRIVATE_KEY: samplePrivateKey() }),
     // With an S3 bucket the folder only holds a download while it is uploaded.
     persistentDirs: (config) => (config['STORAGE_S3_BUCKET'] === undefined ? ['STORAGE_DIR'] : []),
+  },
+  {
+    name: 'console',
+    schema: consoleConfigSchema,
+    load: loadConsoleConfig,
+    // The audit log of re-drives must outlive the pod and be one for every replica.
+    requiredInCluster: ['CONSOLE_DATABASE_URL'],
+    // The OpenID login (k8s/base/console.env sets the issuer and client id): the client secret and the key of
+    // the session cookies, which every replica must share.
+    secretsInCluster: ['OIDC_CLIENT_SECRET', 'SESSION_SECRET', 'CONSOLE_DATABASE_URL'],
+    publicUrlVariable: 'CONSOLE_PUBLIC_URL',
+    scaling: 'hpa',
   },
 ];
 

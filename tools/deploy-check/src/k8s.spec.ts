@@ -134,6 +134,89 @@ function selects(selector: unknown, labels: unknown): boolean {
   return expressionsHold && Object.entries(match).every(([k, v]) => labels[k] === v);
 }
 
+/** A URL setting that names a Service of the overlay, and where it lands: the Deployment and its container port. */
+interface InClusterTarget {
+  variable: string;
+  url: URL;
+  service: Obj | undefined;
+  servicePort: Obj | undefined;
+  deployment: Obj | undefined;
+  containerPort: number | undefined;
+}
+
+/**
+ * The settings of `config` whose URL host is a Service of the namespace (`name`, `name.<ns>`, `name.<ns>.svc`,
+ * `name.<ns>.svc.cluster.local`), resolved to the port the backing container listens on.
+ */
+function inClusterTargets(
+  config: Record<string, unknown>,
+  objects: readonly Obj[],
+  namespace: string,
+): InClusterTarget[] {
+  const out: InClusterTarget[] = [];
+  for (const [variable, value] of Object.entries(config)) {
+    if (typeof value !== 'string' || !/^https?:\/\//.test(value)) continue;
+    const url = new URL(value);
+    const m = new RegExp(`^([a-z0-9-]+)(\\.${namespace}(\\.svc(\\.cluster\\.local)?)?)?$`).exec(url.hostname);
+    if (!m) continue;
+    const service = find(objects, 'Service', m[1]);
+    const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    const servicePort = arr(at(service, 'spec.ports')).find((p) => at(p, 'port') === port) as Obj | undefined;
+    const deployment = ofKind(objects, 'Deployment').find((d) =>
+      selects({ matchLabels: at(service, 'spec.selector') }, at(d, 'spec.template.metadata.labels')),
+    );
+    const container = arr(at(deployment, 'spec.template.spec.containers'))[0];
+    const target = at(servicePort, 'targetPort');
+    const containerPort =
+      typeof target === 'number'
+        ? target
+        : (arr(at(container, 'ports')).find((cp) => at(cp, 'name') === target) as Obj | undefined)?.[
+            'containerPort'
+          ];
+    out.push({
+      variable,
+      url,
+      service,
+      servicePort,
+      deployment,
+      containerPort: typeof containerPort === 'number' ? containerPort : undefined,
+    });
+  }
+  return out;
+}
+
+/**
+ * Does some NetworkPolicy of `policies` let pods labelled `fromLabels` (same namespace) into the pods of
+ * Deployment `to` on container port `port`?
+ */
+function admits(policies: readonly Obj[], fromLabels: unknown, to: Obj | undefined, port: number): boolean {
+  const toLabels = at(to, 'spec.template.metadata.labels');
+  const ports = arr(at(to, ['spec', 'template', 'spec', 'containers', 0, 'ports']));
+  const portOf = (p: unknown): unknown =>
+    typeof p === 'number'
+      ? p
+      : at(
+          ports.find((cp) => at(cp, 'name') === p),
+          'containerPort',
+        );
+  const peerSelects = (peer: unknown): boolean => {
+    if (at(peer, 'namespaceSelector') !== undefined || at(peer, 'ipBlock') !== undefined) return false;
+    const selector = at(peer, 'podSelector');
+    return isObj(selector) && (Object.keys(selector).length === 0 || selects(selector, fromLabels));
+  };
+  return policies.some(
+    (p) =>
+      selects(at(p, 'spec.podSelector'), toLabels) &&
+      arr(at(p, 'spec.ingress')).some(
+        (rule) =>
+          // No ports: every port; no from: every source.
+          (at(rule, 'ports') === undefined ||
+            arr(at(rule, 'ports')).some((rp) => portOf(at(rp, 'port')) === port)) &&
+          (at(rule, 'from') === undefined || arr(at(rule, 'from')).some(peerSelects)),
+      ),
+  );
+}
+
 function topicName(t: Obj): string {
   return String(at(t, 'spec.topicName') ?? nameOf(t));
 }
@@ -213,6 +296,16 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     expect(at(rule, 'from')).toEqual(at(gatewayPolicy, ['spec', 'ingress', 0, 'from']));
   });
 
+  it('has Ingresses only for the apps that are public (a webhook path or a web UI)', () => {
+    const publicApps = APPS.filter((a) => a.publicPath !== undefined || a.publicUrlVariable !== undefined);
+    const backends = ofKind(objects, 'Ingress').flatMap((i) =>
+      arr(at(i, 'spec.rules')).flatMap((r) =>
+        arr(at(r, 'http.paths')).map((p) => String(at(p, 'backend.service.name'))),
+      ),
+    );
+    expect([...new Set(backends)].sort()).toEqual(publicApps.map((a) => a.name).sort());
+  });
+
   describe.each(APPS.map((a) => [a.name, a] as const))('%s', (name, app) => {
     const deployment = find(objects, 'Deployment', name) ?? {};
     const podSpec = at(deployment, 'spec.template.spec');
@@ -289,10 +382,13 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
 
     it("environment satisfies the app's config schema; secrets come from Secrets", () => {
       const { env } = appEnv(app);
+      // kafka-config is one ConfigMap for every app: an app that never creates topics (no KAFKA_CREATE_TOPICS in
+      // its schema) gets that line too, and ignores it.
+      const sharedKafka = 'KAFKA_CREATE_TOPICS' in app.schema ? [] : ['KAFKA_CREATE_TOPICS'];
       expect(
         envSchemaProblems(env, app.schema, {
           requiredInCluster: app.requiredInCluster,
-          runtimeVariables: RUNTIME_VARIABLES,
+          runtimeVariables: [...RUNTIME_VARIABLES, ...sharedKafka],
         }),
       ).toEqual([]);
       expect(Object.keys(appEnv(app).config)).not.toHaveLength(0);
@@ -301,7 +397,9 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
       const standIns = { ...compose.env(name), ...app.secretSamples?.() };
       const samples = Object.fromEntries(Object.keys(env.secrets).map((n) => [n, standIns[n]]));
       expect(() => app.load({ ...IMAGE_ENV, ...samples, ...env.values })).not.toThrow();
-      expect(appEnv(app).config['KAFKA_CREATE_TOPICS']).toBe(false); // Strimzi owns the topics
+      // Strimzi owns the topics.
+      if ('KAFKA_CREATE_TOPICS' in app.schema) expect(appEnv(app).config['KAFKA_CREATE_TOPICS']).toBe(false);
+      else expect(env.values['KAFKA_CREATE_TOPICS']).toBe('false');
       if ('ALTINN_ENVIRONMENT' in app.schema)
         expect(appEnv(app).config['ALTINN_ENVIRONMENT']).toBe(expected.altinn);
     });
@@ -382,6 +480,119 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         }
     });
 
+    it('reaches the in-cluster Services its URL settings name: a port they serve, admitted by their NetworkPolicies', () => {
+      const { config } = appEnv(app);
+      for (const t of inClusterTargets(config, objects, expected.namespace)) {
+        expect([t.variable, t.service !== undefined, t.servicePort !== undefined]).toEqual([
+          t.variable,
+          true,
+          true,
+        ]);
+        expect([t.variable, t.url.protocol]).toEqual([t.variable, 'http:']); // in-cluster: no TLS at the Service
+        expect([t.variable, t.containerPort]).toEqual([t.variable, expect.any(Number)]);
+        expect([
+          t.variable,
+          admits(ofKind(objects, 'NetworkPolicy'), podLabels, t.deployment, Number(t.containerPort)),
+        ]).toEqual([t.variable, true]);
+      }
+    });
+
+    if (app.secretsInCluster !== undefined) {
+      const secrets = app.secretsInCluster;
+      it(`reads ${secrets.join(', ')} from Secret keys (not optional), never from a ConfigMap or literal`, () => {
+        const { env } = appEnv(app);
+        for (const v of secrets) {
+          expect([v, env.secrets[v]?.optional]).toEqual([v, false]);
+          expect([v, env.committed[v]]).toEqual([v, undefined]);
+        }
+        // …nor from the env file the ConfigMap is generated from, even where a Secret would shadow it.
+        const envFile = readFileSync(join(K8S_DIR, 'base', `${name}.env`), 'utf8');
+        for (const v of secrets) expect([v, new RegExp(`^\\s*${v}=`, 'm').test(envFile)]).toEqual([v, false]);
+      });
+    }
+
+    if (app.publicUrlVariable !== undefined) {
+      const variable = app.publicUrlVariable;
+      it(`is served over TLS at ${variable}: one Ingress for that host routes every path to it`, () => {
+        const publicUrl = new URL(String(appEnv(app).config[variable]));
+        expect(publicUrl.protocol).toBe('https:');
+        const ingresses = ofKind(objects, 'Ingress').filter((i) =>
+          arr(at(i, 'spec.rules')).some((r) =>
+            arr(at(r, 'http.paths')).some((p) => at(p, 'backend.service.name') === name),
+          ),
+        );
+        expect(ingresses.map(nameOf)).toEqual([name]);
+        const ingress = ingresses[0];
+        expect(at(ingress, ['metadata', 'annotations', 'cert-manager.io/cluster-issuer'])).toEqual(
+          expect.any(String),
+        );
+        const rules = arr(at(ingress, 'spec.rules'));
+        expect(rules.map((r) => at(r, 'host'))).toEqual([publicUrl.hostname]);
+        expect(arr(at(ingress, 'spec.tls')).flatMap((t) => arr(at(t, 'hosts')))).toContain(
+          publicUrl.hostname,
+        );
+        const paths = arr(at(rules[0], 'http.paths'));
+        expect(paths.map((p) => [at(p, 'path'), at(p, 'pathType')])).toEqual([
+          [publicUrl.pathname, 'Prefix'],
+        ]);
+        const service = find(objects, 'Service', String(at(paths[0], 'backend.service.name')));
+        const sp = arr(at(service, 'spec.ports')).find(
+          (x) => at(x, 'name') === at(paths[0], 'backend.service.port.name'),
+        );
+        expect(containerPort(at(sp, 'targetPort'))).toBe(port());
+        // Not on the host Altinn pushes to (that one allow-lists Altinn's address alone).
+        for (const other of ofKind(objects, 'Ingress').filter((i) => nameOf(i) !== name))
+          for (const r of arr(at(other, 'spec.rules'))) expect(at(r, 'host')).not.toBe(publicUrl.hostname);
+      });
+
+      it("admits only the Ingress controller (the gateway's peers) and Prometheus: no pod of the namespace", () => {
+        const controller = at(find(objects, 'NetworkPolicy', 'gateway-from-ingress-controller'), [
+          'spec',
+          'ingress',
+          0,
+          'from',
+        ]);
+        const monitoring = at(find(objects, 'NetworkPolicy', 'metrics-from-monitoring'), [
+          'spec',
+          'ingress',
+          0,
+          'from',
+        ]);
+        expect(arr(controller).length).toBeGreaterThan(0);
+        const own = find(objects, 'NetworkPolicy', `${name}-from-ingress-controller`);
+        expect(at(own, ['spec', 'ingress', 0, 'from'])).toEqual(controller);
+        const admitting = ofKind(objects, 'NetworkPolicy').filter((p) =>
+          selects(at(p, 'spec.podSelector'), podLabels),
+        );
+        for (const p of admitting)
+          for (const rule of arr(at(p, 'spec.ingress')))
+            expect([nameOf(p), [controller, monitoring]]).toEqual([
+              nameOf(p),
+              expect.arrayContaining([at(rule, 'from')]),
+            ]);
+        // …and the check sees a policy that lets the namespace in.
+        const open = {
+          ...own,
+          spec: { ...(own?.['spec'] as Obj), ingress: [{ from: [{ podSelector: {} }] }] },
+        };
+        expect(admits([open as Obj], podLabels, deployment, port())).toBe(true);
+        expect(admits(admitting, { 'app.kubernetes.io/name': 'someone-else' }, deployment, port())).toBe(
+          false,
+        );
+      });
+    }
+
+    if (app.publicPath !== undefined || app.publicUrlVariable !== undefined)
+      it('pauses before SIGTERM (preStop) so the Ingress stops routing to it first, within the grace period', () => {
+        const preStop = at(container, 'lifecycle.preStop');
+        const command = arr(at(preStop, 'exec.command')).map(String);
+        const seconds = Number(at(preStop, 'sleep.seconds') ?? (command[0] === 'sleep' ? command[1] : NaN));
+        expect(seconds).toBeGreaterThanOrEqual(3);
+        const grace = Number(at(podSpec, 'terminationGracePeriodSeconds') ?? 30);
+        // The pause and the app's own graceful shutdown both come out of terminationGracePeriodSeconds.
+        expect(seconds + Number(appEnv(app).config['SHUTDOWN_GRACE_MS']) / 1000).toBeLessThan(grace);
+      });
+
     if (app.publicPath !== undefined) {
       const publicPath = app.publicPath;
       it('serves health and metrics on a port of their own; only the Ingress controller reaches the webhook port', () => {
@@ -401,16 +612,6 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
           for (const rule of arr(at(p, 'spec.ingress')))
             if (arr(at(rule, 'ports')).some((rp) => containerPort(at(rp, 'port')) === port()))
               expect([nameOf(p), at(rule, 'from')]).toEqual([nameOf(p), controller]);
-      });
-
-      it('pauses before SIGTERM (preStop) so the Ingress stops routing to it first, within the grace period', () => {
-        const preStop = at(container, 'lifecycle.preStop');
-        const command = arr(at(preStop, 'exec.command')).map(String);
-        const seconds = Number(at(preStop, 'sleep.seconds') ?? (command[0] === 'sleep' ? command[1] : NaN));
-        expect(seconds).toBeGreaterThanOrEqual(3);
-        const grace = Number(at(podSpec, 'terminationGracePeriodSeconds') ?? 30);
-        // The pause and the app's own graceful shutdown both come out of terminationGracePeriodSeconds.
-        expect(seconds + Number(appEnv(app).config['SHUTDOWN_GRACE_MS']) / 1000).toBeLessThan(grace);
       });
 
       it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
@@ -653,15 +854,23 @@ describe('k8s/components/kafka-scram-tls on top of production', () => {
 });
 
 describe('k8s/components/egress on top of each overlay', () => {
-  /** What each app talks to, from its config schema: name resolution, Kafka, and what its settings name. */
-  function neededPorts(app: DeployedApp): number[] {
+  /**
+   * What each app talks to, from its config schema and settings: name resolution, Kafka, what its settings name,
+   * and the container port behind each in-cluster Service one of its URLs points at.
+   */
+  function neededPorts(app: DeployedApp, objects: readonly Obj[], namespace: string): number[] {
     const vars = Object.keys(app.schema);
-    const ports = [53, 9092, 9093];
-    if (vars.some((v) => v.endsWith('_DATABASE_URL'))) ports.push(5432);
-    if (vars.includes('REDIS_URL')) ports.push(6379);
-    if (vars.includes('SMTP_PORT')) ports.push(587, 465);
-    if (vars.includes('SLACK_WEBHOOK_URL') || vars.includes('ALTINN_ENVIRONMENT')) ports.push(443);
-    return ports.sort((a, b) => a - b);
+    const ports = new Set([53, 9092, 9093]);
+    if (vars.some((v) => v.endsWith('_DATABASE_URL'))) ports.add(5432);
+    if (vars.includes('REDIS_URL')) ports.add(6379);
+    if (vars.includes('SMTP_PORT')) [587, 465].forEach((p) => ports.add(p));
+    if (vars.includes('SLACK_WEBHOOK_URL') || vars.includes('ALTINN_ENVIRONMENT')) ports.add(443);
+    if (vars.includes('OIDC_ISSUER')) ports.add(443);
+    const container = arr(at(find(objects, 'Deployment', app.name), 'spec.template.spec.containers'))[0];
+    const env = containerEnv(container, objects);
+    for (const t of inClusterTargets(env.values, objects, namespace))
+      if (t.containerPort !== undefined) ports.add(t.containerPort);
+    return [...ports].sort((a, b) => a - b);
   }
 
   describe.each(overlays)('%s', (overlay) => {
@@ -695,7 +904,35 @@ describe('k8s/components/egress on top of each overlay', () => {
               expect(arr(at(rule, 'ports')).length).toBeGreaterThan(0); // never "any port"
               for (const rp of arr(at(rule, 'ports'))) allowed.add(Number(at(rp, 'port')));
             }
-        expect([...allowed].sort((a, b) => a - b)).toEqual(neededPorts(app));
+        expect([...allowed].sort((a, b) => a - b)).toEqual(
+          neededPorts(app, objects, OVERLAYS[overlay].namespace),
+        );
+      },
+    );
+
+    it.each(APPS.map((a) => [a.name, a] as const))(
+      '%s: a port opened for an in-cluster API leads only to the pods of that API',
+      (_name, app) => {
+        const deployment = find(objects, 'Deployment', app.name);
+        const labels = at(deployment, 'spec.template.metadata.labels');
+        const env = containerEnv(arr(at(deployment, 'spec.template.spec.containers'))[0], objects);
+        const targets = inClusterTargets(env.values, objects, OVERLAYS[overlay].namespace);
+        const apiPorts = new Set(targets.map((t) => t.containerPort));
+        const targetLabels = targets.map((t) => at(t.deployment, 'spec.template.metadata.labels'));
+        for (const p of policies.filter(
+          (x) =>
+            arr(at(x, 'spec.policyTypes')).includes('Egress') && selects(at(x, 'spec.podSelector'), labels),
+        ))
+          for (const rule of arr(at(p, 'spec.egress')))
+            if (arr(at(rule, 'ports')).some((rp) => apiPorts.has(Number(at(rp, 'port'))))) {
+              const peers = arr(at(rule, 'to'));
+              expect([nameOf(p), peers.length > 0]).toEqual([nameOf(p), true]);
+              for (const peer of peers)
+                expect([nameOf(p), targetLabels.some((l) => selects(at(peer, 'podSelector'), l))]).toEqual([
+                  nameOf(p),
+                  true,
+                ]);
+            }
       },
     );
   });

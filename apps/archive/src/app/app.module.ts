@@ -11,6 +11,7 @@ import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/
 import { pipelineProvider } from '@broker-events/messaging';
 import { ArchiveDeliveriesConsumer } from './archive-deliveries.consumer';
 import { ArchiveQueryController } from './archive-query.controller';
+import { ArchiveRetention } from './archive-retention';
 import { ArchiveSink } from './archive.sink';
 import { ARCHIVE_STORE } from './archive.tokens';
 import { ArchiveWriter } from './archive.writer';
@@ -37,6 +38,7 @@ export class AppModule
     @Inject(ARCHIVE_STORE) private readonly store: ArchiveStore,
     private readonly writer: ArchiveWriter,
     private readonly deliveries: ArchiveDeliveriesConsumer,
+    private readonly retention: ArchiveRetention,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -70,6 +72,20 @@ export class AppModule
             new ArchiveDeliveriesConsumer(config, store, appLogger),
           inject: [ARCHIVE_STORE, APP_LOGGER],
         },
+        {
+          provide: ArchiveRetention,
+          useFactory: (store: ArchiveStore, appLogger: AppLogger) =>
+            new ArchiveRetention(
+              store,
+              {
+                days: config.ARCHIVE_RETENTION_DAYS,
+                intervalMs: config.ARCHIVE_RETENTION_INTERVAL_MINUTES * 60_000,
+                batch: config.ARCHIVE_RETENTION_BATCH,
+              },
+              appLogger.child({ component: 'retention' }),
+            ),
+          inject: [ARCHIVE_STORE, APP_LOGGER],
+        },
         // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).
         pipelineProvider({ config, sink: ArchiveSink }),
       ],
@@ -84,9 +100,11 @@ export class AppModule
   /** After the migrations: the delivery reports are read beside the events (the pipeline starts next). */
   async onApplicationBootstrap(): Promise<void> {
     await this.deliveries.start();
+    this.retention.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    await this.retention.stop();
     await this.deliveries.close();
   }
 

@@ -10,10 +10,11 @@ import {
   type TransferTimeline,
   isRfc3339,
 } from '@broker-events/contracts';
-import { Controller, Get, Inject, Param, Query, UseFilters } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, UseFilters, UseInterceptors } from '@nestjs/common';
 import { ARCHIVE_CONFIG, type ArchiveConfig } from './config/archive.config';
 import { ARCHIVE_STORE } from './archive.tokens';
 import { ProblemFilter, QueryCheck, notFound } from './problem';
+import { ServerTimingInterceptor } from './server-timing.interceptor';
 import type { ArchiveStore, ArchivedEvent } from './store/archive-store';
 import { type TransferQuery, decodeCursor } from './store/read-model';
 
@@ -39,6 +40,7 @@ type RawQuery = Record<string, unknown>;
  */
 @Controller('archive')
 @UseFilters(ProblemFilter)
+@UseInterceptors(ServerTimingInterceptor)
 export class ArchiveQueryController {
   constructor(
     @Inject(ARCHIVE_STORE) private readonly store: ArchiveStore,

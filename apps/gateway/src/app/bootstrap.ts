@@ -142,6 +142,8 @@ export async function startGateway(
       dedup: dedup.kind,
       port: config.PORT,
       metricsPort: config.METRICS_PORT ?? config.PORT,
+      // Since the process started (Node's own start-up included): what tools/images' bench reads.
+      startupMs: Math.round(process.uptime() * 1000),
     },
     'gateway listening',
   );

@@ -34,7 +34,12 @@ export async function startPoller(
   }
   await app.listen(config.PORT, config.HOST);
   logger.info(
-    { config: redactConfig(pollerConfigSchema, config), resources: resourceUrns(config) },
+    {
+      config: redactConfig(pollerConfigSchema, config),
+      resources: resourceUrns(config),
+      // Since the process started (Node's own start-up included): what tools/images' bench reads.
+      startupMs: Math.round(process.uptime() * 1000),
+    },
     'poller started',
   );
   return app;

@@ -42,6 +42,22 @@ export const archiveConfigSchema = {
     doc: "Topic of the consumers' delivery reports, stored for the read API (consumer group `archive-deliveries`). Leave at the default except in tests.",
     default: TOPICS.deliveries,
   }),
+  ARCHIVE_RETENTION_DAYS: int({
+    doc: 'Delete transfers (their events, summary and delivery reports) whose last event arrived more than this many days ago, and events and reports without a transfer older than that. 0: keep everything forever.',
+    default: 0,
+    min: 0,
+  }),
+  ARCHIVE_RETENTION_INTERVAL_MINUTES: int({
+    doc: 'How often the retention runs (the first run is one minute after start).',
+    default: 60,
+    min: 1,
+  }),
+  ARCHIVE_RETENTION_BATCH: int({
+    doc: 'Transfers (or loose rows) deleted per transaction, so ingest is never blocked for long.',
+    default: 500,
+    min: 1,
+    max: 100000,
+  }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
 };
 

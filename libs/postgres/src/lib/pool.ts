@@ -1,4 +1,5 @@
-import { Pool, type PoolConfig } from 'pg';
+import type * as PgModule from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 
 /** Schema and table names we interpolate into SQL: lowercase identifiers only. */
 export const PG_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -27,6 +28,9 @@ function logToStderr(error: Error): void {
  * connection on the next query.
  */
 export function createPool(config: string | PoolConfig, onError: PoolErrorHandler = logToStderr): Pool {
+  // pg is loaded with the first pool, not with this module: every app imports this library, and the apps that
+  // never open a PostgreSQL pool (the gateway; the SQLite fallback) paid its load for nothing.
+  const { Pool } = require('pg') as typeof PgModule;
   const pool = new Pool(typeof config === 'string' ? { connectionString: config } : config);
   pool.on('error', onError);
   return pool;

@@ -49,6 +49,12 @@ export interface ArchivedEvent {
   receivedAt: string;
 }
 
+export interface RetentionStep {
+  transfers: number;
+  events: number;
+  deliveries: number;
+}
+
 export interface TimeRangeQuery {
   from: Date;
   to: Date;
@@ -79,6 +85,12 @@ export interface ArchiveStore {
   byId(id: string): Promise<ArchivedEvent[]>;
   byFileTransferId(fileTransferId: string, limit: number): Promise<ArchivedEvent[]>;
   byTimeRange(query: TimeRangeQuery): Promise<ArchivedEvent[]>;
+  /**
+   * One bounded retention step: deletes up to `max` transfers whose last event arrived before `before` (their
+   * events, summary, organisation rows and delivery reports), then up to `max` events without a transfer and up
+   * to `max` delivery reports without one that are older. Returns what it deleted; all zero when done.
+   */
+  deleteExpired(before: Date, max: number): Promise<RetentionStep>;
   count(): Promise<number>;
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import type {
 } from '@broker-events/contracts';
 import { PostgresStore } from '@broker-events/postgres';
 import type { PoolClient } from 'pg';
-import type { ArchiveRow, ArchiveStore, ArchivedEvent, TimeRangeQuery } from './archive-store';
+import type { ArchiveRow, ArchiveStore, ArchivedEvent, RetentionStep, TimeRangeQuery } from './archive-store';
 import { COLUMNS } from './archive-store';
 import { POSTGRES_MIGRATIONS } from './migrations';
 import {
@@ -375,6 +375,70 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
       [q.from.toISOString(), q.to.toISOString(), q.limit],
     );
     return r.rows.map(toEvent);
+  }
+
+  async deleteExpired(before: Date, max: number): Promise<RetentionStep> {
+    return this.inTransaction(async (client) => {
+      const cutoff = before.toISOString();
+      const ids = (
+        await client.query<{ id: string }>(
+          `SELECT file_transfer_id AS id FROM ${this.transfers} WHERE last_received_at < $1
+            ORDER BY last_received_at LIMIT $2`,
+          [cutoff, max],
+        )
+      ).rows
+        .map((r) => r.id)
+        .sort();
+      let transfers = 0;
+      let events = 0;
+      let deliveries = 0;
+      if (ids.length > 0) {
+        // The same per-transfer locks as ingest: a late event of one of these transfers waits, then finds it
+        // gone and starts a fresh summary.
+        await client.query(
+          `SELECT pg_advisory_xact_lock(hashtext('archive-transfer:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`,
+          [ids],
+        );
+        const gone = await client.query<{ id: string }>(
+          `DELETE FROM ${this.transfers} WHERE file_transfer_id = ANY($1::text[]) AND last_received_at < $2
+           RETURNING file_transfer_id AS id`,
+          [ids, cutoff],
+        );
+        const deleted = gone.rows.map((r) => r.id);
+        transfers = deleted.length;
+        events =
+          (
+            await client.query(`DELETE FROM ${this.table} WHERE resourceinstance = ANY($1::text[])`, [
+              deleted,
+            ])
+          ).rowCount ?? 0;
+        await client.query(`DELETE FROM ${this.orgs} WHERE file_transfer_id = ANY($1::text[])`, [deleted]);
+        deliveries =
+          (
+            await client.query(
+              `DELETE FROM ${this.deliveriesTable} WHERE file_transfer_id = ANY($1::text[])`,
+              [deleted],
+            )
+          ).rowCount ?? 0;
+      }
+      events +=
+        (
+          await client.query(
+            `DELETE FROM ${this.table} WHERE ctid IN (SELECT ctid FROM ${this.table}
+              WHERE received_at < $1 AND resourceinstance IS NULL LIMIT $2)`,
+            [cutoff, max],
+          )
+        ).rowCount ?? 0;
+      deliveries +=
+        (
+          await client.query(
+            `DELETE FROM ${this.deliveriesTable} WHERE ctid IN (SELECT ctid FROM ${this.deliveriesTable}
+              WHERE at < $1 AND file_transfer_id IS NULL LIMIT $2)`,
+            [cutoff, max],
+          )
+        ).rowCount ?? 0;
+      return { transfers, events, deliveries };
+    });
   }
 
   async count(): Promise<number> {

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type DeliveryReport, canonicalEventType } from '@broker-events/contracts';
+import { type DeliveryReport, canonicalEventType, parseCloudEvent } from '@broker-events/contracts';
 import { loadSample, sampleEvent } from '@broker-events/contracts/testing';
 import { dropPostgresSchema } from '@broker-events/testing';
 import { type ArchiveRow, type ArchiveStore, toArchiveRow } from './archive-store';
@@ -218,6 +218,61 @@ describe.each([
     });
     expect(early.unconfirmed.map((t) => t.fileTransferId)).not.toContain(b);
     expect(early.quietResources.map((r) => r.resource)).not.toContain(resource);
+  });
+
+  it('retention deletes whole expired transfers in bounded steps, and nothing newer', async () => {
+    const res = `urn:altinn:resource:rm-retention-${run}`;
+    const old = [randomUUID(), randomUUID(), randomUUID()];
+    const fresh = randomUUID();
+    const received = new Date('2020-01-01T00:00:00Z');
+    for (const t of old)
+      await store.insertBatch([
+        fromSample('current-filetransferinitialized-sender', t, res, '2020-01-01T00:00:00Z', received),
+        fromSample('current-published-recipient', t, res, '2020-01-01T00:00:10Z', received),
+      ]);
+    await store.insertBatch([fromSample('current-published-recipient', fresh, res, '2020-06-01T00:00:00Z')]);
+    // An event without a transfer (the subscription handshake, were it ever published).
+    const handshake = parseCloudEvent({
+      ...(loadSample('validatesubscription').body as object),
+      id: randomUUID(),
+    });
+    if (!handshake.ok) throw new Error('the handshake sample does not parse');
+    const loose = toArchiveRow(
+      handshake.event,
+      handshake.canonicalType,
+      { topic: 'altinn.broker.events.v1', partition: 0, offset: '1' },
+      received,
+    );
+    await store.insertBatch([loose]);
+    await store.upsertDeliveries([
+      report({ fileTransferId: old[0], at: '2020-01-01T00:00:20.000Z' }),
+      report({ fileTransferId: null, at: '2020-01-01T00:00:20.000Z', consumer: `loose-${run}` }),
+    ]);
+    const before = new Date('2020-03-01T00:00:00Z');
+    const steps = [];
+    for (;;) {
+      const step = await store.deleteExpired(before, 2);
+      steps.push(step);
+      if (step.transfers + step.events + step.deliveries === 0) break;
+    }
+    const total = steps.reduce((a, s) => ({
+      transfers: a.transfers + s.transfers,
+      events: a.events + s.events,
+      deliveries: a.deliveries + s.deliveries,
+    }));
+    // The store holds other tests' transfers from 2031 and nothing else as old, so these are exactly ours.
+    expect(total).toEqual({ transfers: 3, events: 7, deliveries: 2 });
+    expect(Math.max(...steps.map((s) => s.transfers))).toBeLessThanOrEqual(2);
+    for (const t of old) {
+      expect(await store.transfer(t)).toBeUndefined();
+      expect(await store.byFileTransferId(t, 10)).toEqual([]);
+    }
+    expect(await store.byId(loose.id)).toEqual([]);
+    expect(await store.deliveriesOfTransfer(old[0])).toEqual([]);
+    expect(
+      (await store.searchTransfers({ resource: res, limit: 10 })).items.map((t) => t.fileTransferId),
+    ).toEqual([fresh]);
+    expect((await store.searchTransfers({ org: SENDER, resource: res, limit: 10 })).items).toEqual([]);
   });
 
   it('keeps every event when batches of one transfer are written at the same time', async () => {

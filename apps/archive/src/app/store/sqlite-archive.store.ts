@@ -8,7 +8,7 @@ import type {
   TransferSummary,
 } from '@broker-events/contracts';
 import { SqliteStore } from '@broker-events/postgres';
-import type { ArchiveRow, ArchiveStore, ArchivedEvent, TimeRangeQuery } from './archive-store';
+import type { ArchiveRow, ArchiveStore, ArchivedEvent, RetentionStep, TimeRangeQuery } from './archive-store';
 import { COLUMNS } from './archive-store';
 import { SQLITE_MIGRATIONS } from './migrations';
 import {
@@ -337,6 +337,44 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
         .prepare(`${SELECT} WHERE ${column} >= ? AND ${column} < ? ORDER BY ${column}, source, id LIMIT ?`)
         .all(q.from.toISOString(), q.to.toISOString(), q.limit) as DbRow[]
     ).map(toEvent);
+  }
+
+  async deleteExpired(before: Date, max: number): Promise<RetentionStep> {
+    const cutoff = before.toISOString();
+    return this.db.transaction((): RetentionStep => {
+      const ids = (
+        this.db
+          .prepare(
+            'SELECT file_transfer_id AS id FROM transfers WHERE last_received_at < ? ORDER BY last_received_at LIMIT ?',
+          )
+          .all(cutoff, max) as { id: string }[]
+      ).map((r) => r.id);
+      const list = JSON.stringify(ids);
+      const inList = 'IN (SELECT value FROM json_each(?))';
+      const transfers = this.db
+        .prepare(`DELETE FROM transfers WHERE file_transfer_id ${inList}`)
+        .run(list).changes;
+      let events = this.db
+        .prepare(`DELETE FROM archived_events WHERE resourceinstance ${inList}`)
+        .run(list).changes;
+      this.db.prepare(`DELETE FROM transfer_orgs WHERE file_transfer_id ${inList}`).run(list);
+      let deliveries = this.db
+        .prepare(`DELETE FROM deliveries WHERE file_transfer_id ${inList}`)
+        .run(list).changes;
+      events += this.db
+        .prepare(
+          `DELETE FROM archived_events WHERE (source, id) IN (SELECT source, id FROM archived_events
+            WHERE received_at < ? AND resourceinstance IS NULL LIMIT ?)`,
+        )
+        .run(cutoff, max).changes;
+      deliveries += this.db
+        .prepare(
+          `DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries
+            WHERE at < ? AND file_transfer_id IS NULL LIMIT ?)`,
+        )
+        .run(cutoff, max).changes;
+      return { transfers, events, deliveries };
+    })();
   }
 
   async count(): Promise<number> {

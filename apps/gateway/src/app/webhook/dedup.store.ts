@@ -1,5 +1,6 @@
 import { hash, randomUUID } from 'node:crypto';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import type * as IoRedisModule from 'ioredis';
 
 /**
  * What a claim on one (source, id) found:
@@ -123,6 +124,8 @@ export class RedisDedupStore implements DedupStore {
 
   constructor(private readonly options: RedisDedupOptions) {
     this.prefix = options.prefix ?? 'broker-events:gateway:dedup:';
+    // Loaded only with REDIS_URL set: without it the gateway never needs the client (nor its start-up cost).
+    const { Redis } = require('ioredis') as typeof IoRedisModule;
     const redis = new Redis(options.url, {
       lazyConnect: false,
       enableOfflineQueue: false,

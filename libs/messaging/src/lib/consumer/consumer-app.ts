@@ -131,7 +131,13 @@ export async function startConsumerApp(settings: ConsumerAppSettings): Promise<N
   await pipeline.start();
   await app.listen(config.PORT, config.HOST);
   logger.info(
-    { consumer: config.CONSUMER_NAME, groupId: pipeline.groupId, port: config.PORT },
+    {
+      consumer: config.CONSUMER_NAME,
+      groupId: pipeline.groupId,
+      port: config.PORT,
+      // Since the process started (Node's own start-up included): what tools/images' bench reads.
+      startupMs: Math.round(process.uptime() * 1000),
+    },
     'consumer started',
   );
   return app;

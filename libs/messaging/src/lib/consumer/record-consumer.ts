@@ -56,10 +56,11 @@ export class JsonRecordConsumer<T> {
 
   async start(): Promise<void> {
     const { o } = this;
-    if (o.createTopics)
+    const create = o.createTopics;
+    if (create)
       await ensureTopics(
         o.kafka,
-        [o.topic, o.deadLetterTopic].map((topic) => ({ topic, ...o.createTopics! })),
+        [o.topic, o.deadLetterTopic].map((topic) => ({ topic, ...create })),
       );
     await this.publisher.connect();
     const consumer = o.kafka.consumer({
