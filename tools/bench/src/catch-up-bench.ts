@@ -16,8 +16,8 @@
  * BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Results: bench/results/catch-up.{md,json}.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@broker-events/config';
 import { TOPICS, canonicalEventType, parseCloudEvent, toKafkaRecord } from '@broker-events/contracts';
@@ -34,7 +34,7 @@ import { startPrivateKafka } from '@broker-events/soak';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { REPO_ROOT, machine, spawnProcess, type Spawned, writeResults } from './support';
+import { REPO_ROOT, RESULTS_DIR, machine, spawnProcess, type Spawned, writeResults } from './support';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -47,6 +47,8 @@ const RATE = flag('rate', 200);
 /** The event times span this long before now (a shorter --events run still looks like a 1-hour outage). */
 const OUTAGE_SECONDS = flag('outage-seconds', 3600);
 const POLLER_EVENTS = flag('poller-events', 100_000);
+/** CONSUMER_CONCURRENCY / CONSUMER_PARTITIONS_CONCURRENTLY for the email consumer (0: its defaults). */
+const EMAIL_CONCURRENCY = flag('email-concurrency', 0);
 const PARTITIONS = 6;
 const PG_URL = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SUMMARY_AFTER_SECONDS = 300;
@@ -252,18 +254,26 @@ async function catchUp(brokers: string, kafka: Kafka): Promise<Record<string, un
           },
         ]),
         EMAIL_SUMMARY_AFTER_SECONDS: String(SUMMARY_AFTER_SECONDS),
+        ...(EMAIL_CONCURRENCY > 0
+          ? {
+              CONSUMER_CONCURRENCY: String(EMAIL_CONCURRENCY),
+              CONSUMER_PARTITIONS_CONCURRENTLY: String(PARTITIONS),
+            }
+          : {}),
         EMAIL_SUMMARY_QUIET_SECONDS: '5',
         IDEMPOTENCY_SQLITE_PATH: join(dir, 'processed.sqlite'),
         EMAIL_SUMMARY_SQLITE_PATH: join(dir, 'summaries.sqlite'),
       }),
     );
     const groups = [pipelineGroupId(`archive-${run}`), pipelineGroupId(`email-${run}`)];
+    const reports =
+      process.env['DELIVERY_REPORTS'] === 'false' ? 'no delivery reports' : 'with delivery reports';
     const done = await untilDrained(kafka, topic, groups, started, procs);
     const results = [
       baseline,
-      drain('archive (PostgreSQL, default settings, with delivery reports)', done[groups[0]]),
+      drain(`archive (PostgreSQL, default settings, ${reports})`, done[groups[0]]),
       drain(
-        'email (summaries for events > 5 min old, SQLite stores, with delivery reports)',
+        `email (summaries for events > 5 min old, SQLite stores, ${reports}, ${EMAIL_CONCURRENCY > 0 ? `CONSUMER_CONCURRENCY ${EMAIL_CONCURRENCY} × ${PARTITIONS} partitions` : 'default concurrency'})`,
         done[groups[1]],
       ),
     ];
@@ -433,8 +443,18 @@ async function main(): Promise<void> {
     'bench-catch-up',
   );
   try {
-    const catchUpResult = only === 'poller' ? undefined : await catchUp(brokers, kafka);
-    const replayResult = only === 'catch-up' ? undefined : await pollerReplay(brokers, kafka);
+    // With --only, the other part's last results are kept in the file.
+    const previous = existsSync(join(RESULTS_DIR, 'catch-up.json'))
+      ? (JSON.parse(readFileSync(join(RESULTS_DIR, 'catch-up.json'), 'utf8')) as Record<string, unknown>)
+      : {};
+    const catchUpResult =
+      only === 'poller'
+        ? (previous['catchUp'] as Record<string, unknown> | undefined)
+        : await catchUp(brokers, kafka);
+    const replayResult =
+      only === 'catch-up'
+        ? (previous['pollerReplay'] as Record<string, unknown> | undefined)
+        : await pollerReplay(brokers, kafka);
     const data = {
       when: new Date().toISOString(),
       machine: machine(),
@@ -444,14 +464,16 @@ async function main(): Promise<void> {
     const lines = [
       '# Catch-up after an outage',
       '',
-      `Written by \`npm run bench:catch-up -- ${args.join(' ')}\` at ${data.when}.  `,
+      `Written by \`npm run bench:catch-up -- ${args.join(' ')}\` at ${data.when} (with \`--only\`, the other part is from an earlier run: see catch-up.json). Load average at the end: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${cpus().length} cores.  `,
       `Machine: ${JSON.stringify(machine())}`,
       '',
     ];
     if (catchUpResult) {
       const rows = catchUpResult['results'] as DrainResult[];
       lines.push(
-        `## (a) Draining the backlog of an outage: ${EVENTS} events (${EVENTS / RATE} s at ${RATE}/s; event times spread over the last ${OUTAGE_SECONDS} s), ${PARTITIONS} partitions`,
+        `## (a) Draining the backlog of an outage: ${String(catchUpResult['events'])} events (${Number(catchUpResult['events']) / RATE} s at ${RATE}/s; event times spread over the last ${String(catchUpResult['outageSeconds'] ?? OUTAGE_SECONDS)} s), ${PARTITIONS} partitions`,
         '',
         `Consumers stopped while the backlog was written; then started together. Drain time = start until the group's lag is 0. Goal: ≥ 5× the arrival rate (${RATE}/s). Email summarised events older than ${SUMMARY_AFTER_SECONDS} s; SMTP accepted ${String(catchUpResult['mailsAccepted'])} mails.`,
         '',
@@ -466,7 +488,7 @@ async function main(): Promise<void> {
     if (replayResult) {
       const rows = replayResult['results'] as ReplayResult[];
       lines.push(
-        `## (b) Poller replay: ${POLLER_EVENTS} events from the Events API stand-in into Kafka`,
+        `## (b) Poller replay: ${String(replayResult['events'])} events from the Events API stand-in into Kafka`,
         '',
         'Goal: ≥ 5,000 events/s.',
         '',
