@@ -5,13 +5,17 @@ import { join } from 'node:path';
 import {
   type AltinnCloudEvent,
   type DeliveryReport,
+  HEADERS,
   TOPICS,
+  type TransferPage,
+  type TransferTimeline,
+  deadLetterTopic,
   canonicalEventType,
   parseCloudEvent,
   toKafkaRecord,
 } from '@broker-events/contracts';
 import { loadSamples, sampleEvent } from '@broker-events/contracts/testing';
-import { CoalescingPublisher, createKafka, ensureTopics } from '@broker-events/messaging';
+import { CoalescingPublisher, createKafka, ensureTopics, readTopic } from '@broker-events/messaging';
 import { TopicTail } from '@broker-events/messaging/testing';
 import { createLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -26,6 +30,7 @@ const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.
 const run = randomBytes(3).toString('hex');
 const schema = `archive_e2e_${run}`;
 const topic = `${TOPICS.events}.archive-${run}`;
+const deliveriesTopic = `${TOPICS.deliveries}.archive-${run}`;
 const kafkaCfg = loadArchiveConfig({ KAFKA_BROKERS: brokers });
 const kafka = createKafka(kafkaCfg, 'archive-spec');
 const publisher = new CoalescingPublisher(kafka);
@@ -35,6 +40,7 @@ function env(extra: Record<string, string>): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers,
     CONSUMER_TOPICS: topic,
+    ARCHIVE_DELIVERIES_TOPIC: deliveriesTopic,
     KAFKA_TOPIC_PARTITIONS: '1',
     RETRY_TOPIC_DELAYS_MS: '200',
     RETRY_INITIAL_BACKOFF_MS: '10',
@@ -52,9 +58,12 @@ async function start(extra: Record<string, string>): Promise<NestFastifyApplicat
   return app;
 }
 
-async function get<T>(app: NestFastifyApplication, url: string): Promise<{ status: number; body: T }> {
+async function get<T>(
+  app: NestFastifyApplication,
+  url: string,
+): Promise<{ status: number; body: T; contentType: string }> {
   const res = await app.inject({ method: 'GET', url });
-  return { status: res.statusCode, body: res.json() as T };
+  return { status: res.statusCode, body: res.json() as T, contentType: String(res.headers['content-type']) };
 }
 
 async function send(events: AltinnCloudEvent[]): Promise<void> {
@@ -191,6 +200,123 @@ describe('archive consumer (PostgreSQL)', () => {
   });
 });
 
+describe('archive read API (PostgreSQL)', () => {
+  it('stores delivery reports, dead-letters bad ones, and serves transfers, timelines, attention and deliveries', async () => {
+    const consumer = `archive-${run}-rm`;
+    const app = await start({
+      CONSUMER_NAME: consumer,
+      ARCHIVE_DATABASE_URL: PG_URL,
+      ARCHIVE_DB_SCHEMA: schema,
+    });
+    const published = events.find(
+      (e) => e.type === 'no.altinn.broker.published' && e.subject?.endsWith('312000008'),
+    ) as AltinnCloudEvent;
+    const transferId = published.resourceinstance as string;
+    await until('the sample events archived', async () => {
+      const t = await get<TransferTimeline>(app, `/archive/transfers/${transferId}`);
+      return t.status === 200 && t.body.events.some((e) => e.id === published.id);
+    });
+
+    const report: DeliveryReport = {
+      consumer: `email-${run}`,
+      eventSource: published.source,
+      eventId: published.id,
+      eventType: published.type,
+      fileTransferId: transferId,
+      outcome: 'delivered',
+      detail: 'emailed to ops@example.no',
+      error: null,
+      attempt: 1,
+      deadLetter: null,
+      at: new Date().toISOString(),
+    };
+    const record = (value: string) => ({
+      topic: deliveriesTopic,
+      key: transferId,
+      value: Buffer.from(value),
+      headers: {},
+    });
+    await publisher.publish([
+      record(JSON.stringify(report)),
+      record('not json'),
+      record(JSON.stringify({ ...report, outcome: 'lost' })),
+      record(JSON.stringify(report)), // a redelivered report changes nothing
+    ]);
+    await until(
+      'the report stored',
+      async () =>
+        (await get<DeliveryReport[]>(app, `/archive/deliveries?consumer=email-${run}`)).body.length === 1,
+    );
+    expect(
+      (await get<DeliveryReport[]>(app, `/archive/deliveries?consumer=email-${run}&outcome=delivered`)).body,
+    ).toEqual([report]);
+
+    const timeline = await get<TransferTimeline>(app, `/archive/transfers/${transferId}`);
+    expect(timeline.body.transfer).toMatchObject({
+      fileTransferId: transferId,
+      resource: 'urn:altinn:resource:altinn-broker-test-resource-1',
+      organisations: expect.arrayContaining(['311000004', '312000008']),
+    });
+    expect(timeline.body.events.find((e) => e.id === published.id)?.deliveries).toEqual([report]);
+    expect(
+      timeline.body.events.filter((e) => e.id !== published.id).every((e) => e.deliveries.length === 0),
+    ).toBe(true);
+
+    const search = await get<TransferPage>(
+      app,
+      `/archive/transfers?org=312000008&resource=altinn-broker-test-resource-1&limit=200`,
+    );
+    expect(search.status).toBe(200);
+    expect(search.body.items.map((t) => t.fileTransferId)).toContain(transferId);
+    const attention = await get<Record<string, unknown[]>>(
+      app,
+      '/archive/attention?unconfirmedAfter=0&quietAfter=0',
+    );
+    expect(Object.keys(attention.body).sort()).toEqual([
+      'deadLettered',
+      'quietResources',
+      'unconfirmed',
+      'uploadFailed',
+    ]);
+
+    // The two bad records are parked on the archive's dead-letter topic, marked invalid.
+    let parked: Awaited<ReturnType<typeof readTopic>> = [];
+    await until('bad reports dead-lettered', async () => {
+      parked = await readTopic(kafka, deadLetterTopic(consumer), { timeoutMs: 2000 }).catch(() => []);
+      return parked.length === 2;
+    });
+    expect(parked.map((r) => r.headers[HEADERS.deliveryFailure])).toEqual(['invalid', 'invalid']);
+    expect(parked.map((r) => r.value.toString())).toContain('not json');
+
+    const bad = await get<{ violations: { path: string }[] }>(
+      app,
+      '/archive/transfers?org=12&limit=500&after=zzz&from=yesterday&bogus=1',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.contentType).toMatch(/^application\/problem\+json/);
+    expect(bad.body.violations.map((v) => v.path).sort()).toEqual(['after', 'bogus', 'from', 'limit', 'org']);
+    const badAttention = await get<{ violations: { path: string }[] }>(
+      app,
+      '/archive/attention?unconfirmedAfter=-1&quietAfter=x',
+    );
+    expect(badAttention.body.violations.map((v) => v.path).sort()).toEqual([
+      'quietAfter',
+      'unconfirmedAfter',
+    ]);
+    const badDeliveries = await get<{ violations: { path: string }[] }>(
+      app,
+      '/archive/deliveries?consumer=Email&outcome=lost',
+    );
+    expect(badDeliveries.body.violations.map((v) => v.path).sort()).toEqual(['consumer', 'outcome']);
+    const unknown = await get<{ status: number }>(app, '/archive/transfers/no-such-transfer');
+    expect([unknown.status, unknown.contentType.split(';')[0], unknown.body.status]).toEqual([
+      404,
+      'application/problem+json',
+      404,
+    ]);
+  });
+});
+
 describe('archive consumer (embedded SQLite default)', () => {
   it('archives into the SQLite file when no database is configured', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'archive-'));
@@ -210,6 +336,7 @@ describe('archive consumer (embedded SQLite default)', () => {
     expect((await get<{ checks: Record<string, boolean> }>(app, '/health/ready')).body.checks).toEqual({
       'kafka-consumer': true,
       database: true,
+      'deliveries-consumer': true,
     });
   });
 });

@@ -99,3 +99,12 @@ export type {
   TransferSummary,
   TransferTimeline,
 } from './lib/read-model';
+export { awaitsConfirmation, deriveTransferState } from './lib/transfer-state';
+export {
+  DELIVERY_OUTCOMES,
+  DELIVERY_TEXT_MAX,
+  DeliveryReportRecord,
+  parseDeliveryReport,
+} from './lib/delivery-report';
+export type { DeliveryReportParseResult } from './lib/delivery-report';
+export type { TransferEventInput } from './lib/transfer-state';

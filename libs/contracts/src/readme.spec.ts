@@ -47,7 +47,8 @@ describe('README.md', () => {
   });
 
   it('lists the topics', () => {
-    for (const topic of [TOPICS.events, TOPICS.quarantine]) expect(firstCells).toContain(`\`${topic}\``);
+    for (const topic of [TOPICS.events, TOPICS.quarantine, TOPICS.deliveries])
+      expect(firstCells).toContain(`\`${topic}\``);
     expect(retryTopic('x').replace(/x$/, '<consumer>')).toBe('altinn.broker.retry.v1.<consumer>');
     expect(firstCells).toContain('`altinn.broker.retry.v1.<consumer>`');
     expect(deadLetterTopic('x').replace(/x$/, '<consumer>')).toBe('altinn.broker.dlq.v1.<consumer>');

@@ -18,6 +18,7 @@ export * from './lib/consumer/dead-letter-admin';
 export * from './lib/consumer/consumer-config';
 export * from './lib/consumer/event-routes';
 export * from './lib/consumer/sink';
+export * from './lib/consumer/record-consumer';
 export * from './lib/consumer/delivery-report';
 export * from './lib/consumer/consumer-group-admin';
 export * from './lib/kafka-access';

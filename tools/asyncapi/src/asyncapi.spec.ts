@@ -26,6 +26,7 @@ describe('AsyncAPI document', () => {
       expect.arrayContaining([
         TOPICS.events,
         TOPICS.quarantine,
+        TOPICS.deliveries,
         ...BUILT_IN_CONSUMERS.flatMap((c) => [retryTopic(c.name), deadLetterTopic(c.name)]),
       ]),
     );

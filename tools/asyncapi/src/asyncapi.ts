@@ -79,6 +79,61 @@ const key: Json = {
     'The file transfer id (resourceinstance), so every event of one transfer is on one partition, in order. The event id when an event has no resourceinstance.',
 };
 
+const deliveryKey: Json = {
+  type: 'string',
+  description:
+    "The file transfer id of the event the report is about (its id when it has none), so one transfer's reports stay in order.",
+};
+
+const nullableString = (description: string): Json => ({ type: ['string', 'null'], description });
+
+/** JSON Schema of DeliveryReport (libs/contracts/src/lib/read-model.ts). */
+const DELIVERY_REPORT_SCHEMA: Json = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'consumer',
+    'eventSource',
+    'eventId',
+    'eventType',
+    'fileTransferId',
+    'outcome',
+    'detail',
+    'error',
+    'attempt',
+    'deadLetter',
+    'at',
+  ],
+  properties: {
+    consumer: str('The consumer name (CONSUMER_NAME).', { pattern: '^[a-z][a-z0-9-]{0,48}$' }),
+    eventSource: str('The CloudEvent source of the event.'),
+    eventId: str('The CloudEvent id of the event.'),
+    eventType: str('The event type.'),
+    fileTransferId: nullableString('The file transfer id (resourceinstance), null when the event has none.'),
+    outcome: str('What happened.', { enum: ['delivered', 'skipped', 'retry', 'dead-lettered'] }),
+    detail: nullableString('What was done, for people, without secrets ("archived", "emailed to …").'),
+    error: nullableString('Why it failed or was skipped.'),
+    attempt: { type: 'integer', minimum: 1, description: '1 for the first attempt.' },
+    deadLetter: {
+      description: 'Where a dead letter was parked, so it can be re-driven; null otherwise.',
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['topic', 'partition', 'offset'],
+          properties: {
+            topic: { type: 'string' },
+            partition: { type: 'integer', minimum: 0 },
+            offset: { type: 'string', pattern: '^[0-9]+$' },
+          },
+        },
+      ],
+    },
+    at: str('When the consumer finished this attempt (RFC 3339).', { format: 'date-time' }),
+  },
+};
+
 const PUBLISHED_EXAMPLE: Json = {
   name: 'published-recipient',
   headers: {
@@ -151,6 +206,13 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
         'Request bodies the gateway refused (400), exactly as received, with the violations in headers.',
       messages: { quarantined: { $ref: '#/components/messages/Quarantined' } },
     },
+    deliveries: {
+      address: TOPICS.deliveries,
+      title: 'Delivery reports',
+      description:
+        'What each consumer did with each event (delivered, skipped, retry, dead-lettered), one JSON record per attempt. The archive stores them and serves them on its read API; a consumer of your own may publish its reports here too.',
+      messages: { report: { $ref: '#/components/messages/DeliveryReport' } },
+    },
   };
   const operations: Json = {
     publishEvents: {
@@ -158,6 +220,12 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
       title: 'The gateway publishes each accepted event (acks=all)',
       channel: { $ref: '#/channels/events' },
       messages: eventMessageRefs(),
+    },
+    publishDeliveries: {
+      action: 'send',
+      title: 'Every consumer reports the outcome of each attempt',
+      channel: { $ref: '#/channels/deliveries' },
+      messages: [{ $ref: '#/channels/deliveries/messages/report' }],
     },
     publishQuarantine: {
       action: 'send',
@@ -259,6 +327,13 @@ export function asyncApiDocument(consumers: readonly ConsumerDescription[], vers
             },
           },
           payload: { type: 'string', description: 'The request body, byte for byte.' },
+        },
+        DeliveryReport: {
+          name: 'DeliveryReport',
+          title: "One consumer's outcome for one event",
+          contentType: 'application/json',
+          payload: DELIVERY_REPORT_SCHEMA,
+          bindings: { kafka: { key: deliveryKey, bindingVersion: '0.5.0' } },
         },
         DeliveryRecord: {
           name: 'DeliveryRecord',

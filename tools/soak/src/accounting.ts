@@ -49,6 +49,13 @@ export class Ledger {
     return this.ids().filter((id) => !this.isAccepted(id));
   }
 
+  /** A ledger of only the events in `ids`, with every answer they got. */
+  only(ids: ReadonlySet<string>): Ledger {
+    const out = new Ledger();
+    for (const [id, list] of this.answers) if (ids.has(id)) for (const a of list) out.note(id, a);
+    return out;
+  }
+
   /** Holds the archive's rows per id (`archived`: id → number of rows) against what was sent. */
   reconcile(archived: ReadonlyMap<string, number>): Reconciliation {
     const answers: Record<string, number> = {};

@@ -1,21 +1,33 @@
 /**
- * npm run soak: holds SOAK_RATE events/s (default 50) for SOAK_MINUTES (default 10) against the built gateway
- * and archive on a private broker, then reports loss and duplicates by counting archive rows per event id.
- * SOAK_DATABASE_URL: archive in PostgreSQL (a schema of its own, dropped afterwards); unset: SQLite.
- * Exits 1 when anything was lost, duplicated, never accepted or left stuck.
+ * npm run soak: holds SOAK_RATE events/s (default 50) for SOAK_MINUTES (default 10) against the built gateway,
+ * archive and (SOAK_EMAIL=1, the default) email consumer on a private broker, then reports loss and duplicates
+ * by counting archive rows and mails per event id. Every SOAK_MAIL_EVERY-th event (default 10) is of a resource
+ * the email rule mails, as users route mail to the events they care about. Before the soak, the bare node:http + kafkajs baseline server
+ * is held at the same rate on the same broker for SOAK_BASELINE_SECONDS (default 60; 0 = skip), so the
+ * gateway's latency is read beside a baseline from the same run.
+ * SOAK_DATABASE_URL: archive (and the email's processed-events store) in PostgreSQL, a schema of its own,
+ * dropped afterwards; unset: SQLite.
+ * Writes bench/results/soak-<rate>x<minutes>m.json and .md. Exits 1 when anything was lost, duplicated, never
+ * accepted or left stuck.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArchiveDb, dropSchema } from './archive-rows';
+import { type BaselineResult, baselineLoad } from './baseline';
 import { REPO_ROOT } from './processes';
-import { runSoak, soakProblems } from './soak';
+import { type SoakReport, runSoak, soakProblems } from './soak';
+import { startPrivateKafka } from './system';
 
 async function main(): Promise<void> {
   const minutes = Number(process.env['SOAK_MINUTES'] ?? '10');
   const rate = Number(process.env['SOAK_RATE'] ?? '50');
-  if (!(minutes > 0) || !(rate > 0)) throw new Error('SOAK_MINUTES and SOAK_RATE must be positive numbers');
+  const email = (process.env['SOAK_EMAIL'] ?? '1') !== '0';
+  const mailEvery = Number(process.env['SOAK_MAIL_EVERY'] ?? '10');
+  const baselineSeconds = Number(process.env['SOAK_BASELINE_SECONDS'] ?? '60');
+  if (!(minutes > 0) || !(rate > 0) || !(baselineSeconds >= 0) || !(mailEvery >= 1))
+    throw new Error('SOAK_MINUTES and SOAK_RATE must be positive numbers, SOAK_BASELINE_SECONDS 0 or more');
   const dbUrl = process.env['SOAK_DATABASE_URL'];
   const tmp = mkdtempSync(join(tmpdir(), 'soak-'));
   const schema = `soak_${randomBytes(4).toString('hex')}`;
@@ -23,49 +35,96 @@ async function main(): Promise<void> {
     ? { kind: 'postgres', url: dbUrl, schema }
     : { kind: 'sqlite', path: join(tmp, 'archive.sqlite') };
   const log = (line: string): void => console.log(`[soak ${new Date().toISOString()}] ${line}`);
-  log(`${rate} events/s for ${minutes} min, archive in ${archiveDb.kind}`);
+  log(
+    `${rate} events/s for ${minutes} min, archive in ${archiveDb.kind}, email ${email ? `on (1 in ${mailEvery})` : 'off'}`,
+  );
+  const loadBefore = loadavg();
+  const own = process.env['SOAK_KAFKA_BROKERS'] ? undefined : await startPrivateKafka();
+  const brokers = process.env['SOAK_KAFKA_BROKERS'] ?? own?.brokers ?? '';
   try {
+    let baseline: BaselineResult | undefined;
+    if (baselineSeconds > 0) {
+      log(`baseline: bare node:http + kafkajs server at ${rate}/s for ${baselineSeconds} s`);
+      baseline = await baselineLoad(brokers, rate, baselineSeconds * 1000);
+      log(`baseline p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
+    }
     const report = await runSoak({
       durationMs: minutes * 60_000,
       rate,
       archiveDb,
-      brokers: process.env['SOAK_KAFKA_BROKERS'],
+      ...(email ? { email: { mailEvery } } : {}),
+      brokers,
       log,
     });
     const problems = soakProblems(report);
-    const c = report.reconciliation;
-    const md = [
-      '# Soak',
-      '',
-      `${rate} events/s for ${minutes} min, archive in ${archiveDb.kind}, ${cpus().length} cores, Node ${process.version}.`,
-      '',
-      '| sent | accepted (2xx) | lost | archived twice | never accepted | dead-lettered | gateway p50 ms | gateway p99 ms | gateway RSS max MiB | archive RSS max MiB |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      `| ${c.sent} | ${c.accepted} | ${c.lost.length} | ${c.duplicated.length} | ${c.neverAccepted} | ${report.settlement.deadLettered} | ${report.gatewayLatencyMs.p50} | ${report.gatewayLatencyMs.p99} | ${report.rssMaxMiB.gateway} | ${report.rssMaxMiB.archive} |`,
-      '',
-      `RSS peak per minute of load, MiB (first → last): gateway ${trend(report.rssByMinuteMiB.gateway)}, archive ${trend(report.rssByMinuteMiB.archive)}.`,
-      '',
-      problems.length === 0
-        ? 'Nothing lost, nothing duplicated, nothing stuck.'
-        : problems.map((p) => `- ${p}`).join('\n'),
-    ].join('\n');
+    const name = `soak-${rate}x${minutes}m`;
+    const md = renderSoak(report, {
+      minutes,
+      mailEvery,
+      archiveDb,
+      baseline,
+      problems,
+      load: [loadBefore, loadavg()],
+    });
     const dir = join(REPO_ROOT, 'bench/results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(dir, 'soak.json'),
+      join(dir, `${name}.json`),
       JSON.stringify(
-        { at: new Date().toISOString(), cores: cpus().length, node: process.version, ...report },
+        { at: new Date().toISOString(), cores: cpus().length, node: process.version, baseline, ...report },
         null,
         2,
       ) + '\n',
     );
-    writeFileSync(join(dir, 'soak.md'), md + '\n');
+    writeFileSync(join(dir, `${name}.md`), md + '\n');
     console.log(md);
     process.exitCode = problems.length === 0 ? 0 : 1;
   } finally {
+    await own?.destroy();
     if (dbUrl) await dropSchema(dbUrl, schema);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+function renderSoak(
+  report: SoakReport,
+  o: {
+    minutes: number;
+    mailEvery: number;
+    archiveDb: ArchiveDb;
+    baseline?: BaselineResult;
+    problems: string[];
+    load: [number[], number[]];
+  },
+): string {
+  const c = report.reconciliation;
+  const m = report.mail?.reconciliation;
+  const apps = Object.keys(report.rssMaxMiB);
+  return [
+    `# Soak: ${report.rate} events/s for ${o.minutes} min`,
+    '',
+    `${report.rate} events/s for ${o.minutes} min, archive in ${o.archiveDb.kind}, email ${m ? `on (every ${o.mailEvery === 1 ? '' : `${o.mailEvery}th `}event mailed, by a routing rule on its resource)` : 'off'}, ${cpus().length} cores, Node ${process.version}. ` +
+      `Load average before / after: ${o.load[0][0].toFixed(2)} / ${o.load[1][0].toFixed(2)}. Rerun: \`SOAK_RATE=${report.rate} SOAK_MINUTES=${o.minutes}${o.archiveDb.kind === 'postgres' ? ' SOAK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test' : ''} npm run soak\`.`,
+    '',
+    '| sent | accepted (2xx) | lost | archived twice | mailed | mailed twice | never mailed | never accepted | dead-lettered |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `| ${c.sent} | ${c.accepted} | ${c.lost.length} | ${c.duplicated.length} | ${m ? m.accepted - m.lost.length : '–'} | ${m ? m.duplicated.length : '–'} | ${m ? m.lost.length : '–'} | ${c.neverAccepted} | ${report.settlement.deadLettered + (report.mail?.settlement.deadLettered ?? 0)} |`,
+    '',
+    '| gateway latency (2xx answers) | p50 ms | p99 ms | max ms |',
+    '| --- | ---: | ---: | ---: |',
+    `| gateway, ${report.durationS} s | ${report.gatewayLatencyMs.p50} | ${report.gatewayLatencyMs.p99} | ${report.gatewayLatencyMs.max} |`,
+    o.baseline
+      ? `| baseline (bare node:http + kafkajs, same rate and broker, ${o.baseline.durationS} s before) | ${o.baseline.p50} | ${o.baseline.p99} | |`
+      : '| baseline | not run | | |',
+    '',
+    '| app | RSS max MiB | RSS peak per minute of load, MiB (first → last) |',
+    '| --- | ---: | --- |',
+    ...apps.map((a) => `| ${a} | ${report.rssMaxMiB[a]} | ${trend(report.rssByMinuteMiB[a] ?? [])} |`),
+    '',
+    o.problems.length === 0
+      ? 'Nothing lost, nothing duplicated, nothing stuck.'
+      : o.problems.map((p) => `- ${p}`).join('\n'),
+  ].join('\n');
 }
 
 /** "140 → 142 (30 minutes)": the first and last minute's peak, so growth over a long run stands out. */

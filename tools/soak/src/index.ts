@@ -5,3 +5,5 @@ export * from './processes';
 export * from './settlement';
 export * from './soak';
 export * from './system';
+export * from './mail-counter';
+export * from './baseline';

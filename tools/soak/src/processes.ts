@@ -102,3 +102,13 @@ export async function startApp(
     kill: () => signal('SIGKILL'),
   };
 }
+
+/** True when a POST of an empty JSON object to `url` gets any HTTP answer (the server listens). */
+export async function isReadyAt(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -3,7 +3,11 @@ import { type ArchiveDb, archivedRowsById } from './archive-rows';
 import { resendUntilAccepted, type SteadyLoadResult, steadyLoad } from './load';
 import { sleep, until } from './processes';
 import { type Settlement, isSettled, kafkaFor, settlement } from './settlement';
-import { type PrivateKafka, startGatewayAndArchive, startPrivateKafka } from './system';
+import { randomUUID } from 'node:crypto';
+import { sampleEventBody } from '@broker-events/contracts/testing';
+import { MailCounter } from './mail-counter';
+import type { AppProcess } from './processes';
+import { type PrivateKafka, startEmail, startGatewayAndArchive, startPrivateKafka } from './system';
 
 export interface SoakOptions {
   /** How long to hold the rate. */
@@ -11,12 +15,20 @@ export interface SoakOptions {
   /** Events per second. */
   rate: number;
   archiveDb: ArchiveDb;
+  /**
+   * Runs the email consumer too, with one routing rule that mails every `mailEvery`-th event (by resource, as
+   * users route mail) to one address, and counts the mails per event.
+   */
+  email?: { mailEvery: number };
   /** An existing broker; unset starts a private one for the run. */
   brokers?: string;
   /** How long to wait for the archive to catch up after the load. */
   settleTimeoutMs?: number;
   log?: (line: string) => void;
 }
+
+/** The resource of the events the soak's email rule mails. */
+export const MAILED_RESOURCE = 'altinn-broker-soak-mailed';
 
 export interface SoakReport {
   rate: number;
@@ -26,10 +38,12 @@ export interface SoakReport {
   settlement: Settlement;
   /** Gateway answer times of the 2xx answers, ms. */
   gatewayLatencyMs: { p50: number; p99: number; max: number };
-  /** Highest RSS seen during the run, MiB. */
-  rssMaxMiB: { gateway: number; archive: number };
-  /** Highest RSS in each minute of the load, MiB: a leak shows as a last minute well above the first. */
-  rssByMinuteMiB: { gateway: number[]; archive: number[] };
+  /** With `email`: the same accounting held against the mails received per event. */
+  mail?: { reconciliation: Reconciliation; settlement: Settlement; unmarked: number };
+  /** Highest RSS seen during the run, MiB, per app. */
+  rssMaxMiB: Record<string, number>;
+  /** Highest RSS in each minute of the load, MiB, per app: a leak shows as a last minute well above the first. */
+  rssByMinuteMiB: Record<string, number[]>;
 }
 
 /** Peaks per time slot: `note(value, atMs)` keeps the highest value seen in the slot `atMs` falls into. */
@@ -70,17 +84,30 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   const brokers = opts.brokers ?? (kafka = await startPrivateKafka()).brokers;
   log(`broker ${brokers}`);
   const system = await startGatewayAndArchive({ brokers, archiveDb: opts.archiveDb });
+  const mails = opts.email ? new MailCounter() : undefined;
+  let email: AppProcess | undefined;
   const admin = kafkaFor(brokers, 'soak-admin');
   try {
+    if (mails) {
+      await mails.start();
+      email = await startEmail({
+        brokers,
+        smtpPort: mails.port,
+        archiveDb: opts.archiveDb,
+        mailedResource: MAILED_RESOURCE,
+      });
+    }
+    const apps: AppProcess[] = [system.gateway, system.archive, ...(email ? [email] : [])];
     const ledger = new Ledger();
+    const mailedIds = new Set<string>();
+    let made = 0;
     const unanswered = new Map<string, string>();
     const latencies: number[] = [];
     const start = Date.now();
-    const rss = { gateway: new SlotPeaks(start), archive: new SlotPeaks(start) };
+    const rss = new Map(apps.map((a) => [a.app, new SlotPeaks(start)]));
     const sampleRss = (): void => {
       const at = Date.now();
-      rss.gateway.note(system.gateway.rssMiB(), at);
-      rss.archive.note(system.archive.rssMiB(), at);
+      for (const a of apps) rss.get(a.app)?.note(a.rssMiB(), at);
     };
     sampleRss();
     const sampler = setInterval(sampleRss, 1000);
@@ -95,6 +122,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         rate: opts.rate,
         durationMs: opts.durationMs,
         ledger,
+        // The file transfer id is the event id, so a mail's X-Altinn-File-Transfer-Id names its event; the
+        // time is now, as Altinn's would be (an old event may be summarised instead of mailed).
+        makeEvent: () => {
+          const id = randomUUID();
+          const mailed = opts.email !== undefined && ++made % opts.email.mailEvery === 0;
+          if (mailed) mailedIds.add(id);
+          return sampleEventBody({
+            id,
+            resourceinstance: id,
+            time: new Date().toISOString(),
+            ...(mailed ? { resource: `urn:altinn:resource:${MAILED_RESOURCE}` } : {}),
+          });
+        },
         onAnswer: (s) => {
           if (is2xx(s.answer)) {
             latencies.push(s.answeredAt - s.sentAt);
@@ -120,7 +160,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         last = await settlement(admin, 'archive');
         if (!isSettled(last)) return false;
         const rows = await archivedRowsById(opts.archiveDb);
-        return accepted.every((id) => rows.has(id));
+        if (!accepted.every((id) => rows.has(id))) return false;
+        if (!mails) return true;
+        if (!isSettled(await settlement(admin, 'email'))) return false;
+        return accepted.every((id) => !mailedIds.has(id) || mails.byTransfer.has(id));
       },
       settleTimeoutMs,
       500,
@@ -129,6 +172,11 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     await sleep(1000);
     last = await settlement(admin, 'archive');
     const reconciliation = ledger.reconcile(await archivedRowsById(opts.archiveDb));
+    const mail = mails && {
+      reconciliation: ledger.only(mailedIds).reconcile(mails.byTransfer),
+      settlement: await settlement(admin, 'email'),
+      unmarked: mails.unmarked,
+    };
     latencies.sort((a, b) => a - b);
     const loadMinutes = Math.ceil(opts.durationMs / 60_000);
     return {
@@ -142,14 +190,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         p99: percentile(latencies, 99),
         max: percentile(latencies, 100),
       },
-      rssMaxMiB: { gateway: rss.gateway.max, archive: rss.archive.max },
+      ...(mail ? { mail } : {}),
+      rssMaxMiB: Object.fromEntries([...rss].map(([app, p]) => [app, p.max])),
       // Only the minutes of load: the sampler's last tick may open a slot of a second or two.
-      rssByMinuteMiB: {
-        gateway: rss.gateway.peaks.slice(0, loadMinutes),
-        archive: rss.archive.peaks.slice(0, loadMinutes),
-      },
+      rssByMinuteMiB: Object.fromEntries([...rss].map(([app, p]) => [app, p.peaks.slice(0, loadMinutes)])),
     };
   } finally {
+    await email?.stop();
+    await mails?.stop();
     await system.stop();
     await kafka?.destroy();
   }
@@ -170,5 +218,22 @@ export function soakProblems(r: SoakReport): string[] {
   if (!isSettled(r.settlement))
     out.push(`archive not settled: source lag ${r.settlement.sourceLag}, retry lag ${r.settlement.retryLag}`);
   if (r.settlement.deadLettered > 0) out.push(`${r.settlement.deadLettered} event(s) dead-lettered`);
+  if (r.mail) {
+    const m = r.mail.reconciliation;
+    if (m.lost.length > 0)
+      out.push(`${m.lost.length} accepted event(s) never mailed, e.g. ${m.lost.slice(0, 3).join(', ')}`);
+    if (m.duplicated.length > 0)
+      out.push(
+        `${m.duplicated.length} event(s) mailed more than once, e.g. ${m.duplicated.slice(0, 3).join(', ')}`,
+      );
+    if (m.unexpected.length > 0 || r.mail.unmarked > 0)
+      out.push(`${m.unexpected.length + r.mail.unmarked} mail(s) for events never sent`);
+    if (!isSettled(r.mail.settlement))
+      out.push(
+        `email not settled: source lag ${r.mail.settlement.sourceLag}, retry lag ${r.mail.settlement.retryLag}`,
+      );
+    if (r.mail.settlement.deadLettered > 0)
+      out.push(`${r.mail.settlement.deadLettered} event(s) dead-lettered by email`);
+  }
   return out;
 }

@@ -90,3 +90,40 @@ export async function startGatewayAndArchive(opts: {
     },
   };
 }
+
+/**
+ * The email consumer against `brokers`, mailing the events of `mailedResource` to one address through the SMTP server on
+ * `smtpPort`, its processed-events store beside the archive's rows (same PostgreSQL schema, or a SQLite file
+ * next to the archive's).
+ */
+export async function startEmail(opts: {
+  brokers: string;
+  smtpPort: number;
+  archiveDb: ArchiveDb;
+  mailedResource: string;
+  env?: Record<string, string>;
+}): Promise<AppProcess> {
+  const store: Record<string, string> =
+    opts.archiveDb.kind === 'postgres'
+      ? { IDEMPOTENCY_DATABASE_URL: opts.archiveDb.url, IDEMPOTENCY_DB_SCHEMA: opts.archiveDb.schema }
+      : { IDEMPOTENCY_SQLITE_PATH: `${opts.archiveDb.path}.email-processed.sqlite` };
+  return startApp('email', {
+    KAFKA_BROKERS: opts.brokers,
+    CONSUMER_START_FROM: 'earliest',
+    RETRY_TOPIC_DELAYS_MS: '1000,2000,4000,8000',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(opts.smtpPort),
+    SMTP_STARTTLS: 'never',
+    SMTP_POOL_MAX_CONNECTIONS: '8',
+    EMAIL_FROM: 'noreply@broker-events.example',
+    EMAIL_ROUTES: JSON.stringify([
+      { name: 'soak', resources: [opts.mailedResource], to: ['soak@example.no'] },
+    ]),
+    LOG_LEVEL: 'warn',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...store,
+    ...opts.env,
+  });
+}

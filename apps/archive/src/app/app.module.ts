@@ -1,12 +1,15 @@
 import {
+  type BeforeApplicationShutdown,
   type DynamicModule,
   Inject,
   Module,
+  type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
 import { pipelineProvider } from '@broker-events/messaging';
+import { ArchiveDeliveriesConsumer } from './archive-deliveries.consumer';
 import { ArchiveQueryController } from './archive-query.controller';
 import { ArchiveSink } from './archive.sink';
 import { ARCHIVE_STORE } from './archive.tokens';
@@ -27,10 +30,13 @@ export function createArchiveStore(config: ArchiveConfig): ArchiveStore {
 }
 
 @Module({})
-export class AppModule implements OnModuleInit, OnApplicationShutdown {
+export class AppModule
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   constructor(
     @Inject(ARCHIVE_STORE) private readonly store: ArchiveStore,
     private readonly writer: ArchiveWriter,
+    private readonly deliveries: ArchiveDeliveriesConsumer,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -58,6 +64,12 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
           useFactory: (writer: ArchiveWriter) => new ArchiveSink(writer),
           inject: [ArchiveWriter],
         },
+        {
+          provide: ArchiveDeliveriesConsumer,
+          useFactory: (store: ArchiveStore, appLogger: AppLogger) =>
+            new ArchiveDeliveriesConsumer(config, store, appLogger),
+          inject: [ARCHIVE_STORE, APP_LOGGER],
+        },
         // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).
         pipelineProvider({ config, sink: ArchiveSink }),
       ],
@@ -67,6 +79,15 @@ export class AppModule implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     const applied = await this.store.migrate();
     this.logger.info({ store: this.store.kind, applied }, 'archive schema up to date');
+  }
+
+  /** After the migrations: the delivery reports are read beside the events (the pipeline starts next). */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.deliveries.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.deliveries.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,6 +4,7 @@ import { startConsumerApp } from '@broker-events/messaging';
 import type { AppLogger } from '@broker-events/observability';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { ArchiveDeliveriesConsumer } from './archive-deliveries.consumer';
 import { ARCHIVE_STORE } from './archive.tokens';
 import { type ArchiveConfig, archiveConfigSchema } from './config/archive.config';
 import type { ArchiveStore } from './store/archive-store';
@@ -21,7 +22,8 @@ export async function startArchive(
     handleSignals,
     readiness: (a) => {
       const store = a.get<ArchiveStore>(ARCHIVE_STORE);
-      return { database: () => store.ping() };
+      const deliveries = a.get(ArchiveDeliveriesConsumer);
+      return { database: () => store.ping(), 'deliveries-consumer': () => deliveries.isReady() };
     },
   });
   logger.info({ config: redactConfig(archiveConfigSchema, config) }, 'archive configuration');

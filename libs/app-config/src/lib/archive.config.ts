@@ -1,3 +1,4 @@
+import { TOPICS } from '@broker-events/contracts';
 import {
   type ConfigOf,
   ConfigError,
@@ -37,6 +38,10 @@ export const archiveConfigSchema = {
     max: 1000,
   }),
   ARCHIVE_QUERY_MAX_ROWS: int({ doc: 'Largest `limit` the read API accepts.', default: 1000, min: 1 }),
+  ARCHIVE_DELIVERIES_TOPIC: str({
+    doc: "Topic of the consumers' delivery reports, stored for the read API (consumer group `archive-deliveries`). Leave at the default except in tests.",
+    default: TOPICS.deliveries,
+  }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
 };
 

@@ -104,12 +104,14 @@ export function fileTransferId(e: AltinnCloudEvent): string | undefined {
  * The organisation number the event is addressed to: from `subject`, else `alternativesubject`, in either the
  * URN form (`urn:altinn:organization:identifier-no:NNN`) or the legacy form (`/organisation/NNN`).
  */
-export function organisationNumber(e: AltinnCloudEvent): string | undefined {
+export function organisationNumber(
+  e: Pick<AltinnCloudEvent, 'subject' | 'alternativesubject'>,
+): string | undefined {
   return organisationNumberOf(e.subject) ?? organisationNumberOf(e.alternativesubject);
 }
 
 /** Whose copy of the event this is: `data.Role` when it is `Sender` or `Recipient`. */
-export function eventRole(e: AltinnCloudEvent): Role | undefined {
+export function eventRole(e: Pick<AltinnCloudEvent, 'data'>): Role | undefined {
   const data = e.data;
   if (!isPlainObject(data)) return undefined;
   const role = Object.hasOwn(data, 'Role') ? data['Role'] : undefined;

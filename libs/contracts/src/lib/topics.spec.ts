@@ -11,7 +11,7 @@ import {
 const KAFKA_LEGAL = /^[a-zA-Z0-9._-]{1,249}$/;
 
 describe('topic names', () => {
-  it('has one events topic and one quarantine topic', () => {
+  it('has one events topic, one quarantine topic and one deliveries topic', () => {
     expect(TOPICS).toEqual({
       events: 'altinn.broker.events.v1',
       quarantine: 'altinn.broker.quarantine.v1',
@@ -37,16 +37,17 @@ describe('topic names', () => {
     expect(CONSUMER_NAME_PATTERN.test('a'.repeat(49))).toBe(true);
   });
 
-  it('allTopics lists events, quarantine, then retry + dlq per consumer, sorted and deduplicated', () => {
+  it('allTopics lists events, quarantine, deliveries, then retry + dlq per consumer, sorted and deduplicated', () => {
     expect(allTopics(['slack', 'email', 'slack'])).toEqual([
       'altinn.broker.events.v1',
       'altinn.broker.quarantine.v1',
+      'altinn.broker.deliveries.v1',
       'altinn.broker.retry.v1.email',
       'altinn.broker.dlq.v1.email',
       'altinn.broker.retry.v1.slack',
       'altinn.broker.dlq.v1.slack',
     ]);
-    expect(allTopics()).toEqual([TOPICS.events, TOPICS.quarantine]);
+    expect(allTopics()).toEqual([TOPICS.events, TOPICS.quarantine, TOPICS.deliveries]);
     expect(() => allTopics(['ok', 'Not-OK'])).toThrow(/"Not-OK"/);
   });
 
@@ -60,6 +61,7 @@ describe('topic names', () => {
 
   it.each([
     ['altinn.broker.events.v1', { domain: 'altinn', dataset: 'broker', kind: 'events', major: 1 }],
+    ['altinn.broker.deliveries.v1', { domain: 'altinn', dataset: 'broker', kind: 'deliveries', major: 1 }],
     [
       'altinn.broker.dlq.v2.email',
       { domain: 'altinn', dataset: 'broker', kind: 'dlq', major: 2, consumer: 'email' },
@@ -73,6 +75,7 @@ describe('topic names', () => {
     'altinn.broker.events.v0',
     'altinn.broker.events.v1.email',
     'altinn.broker.retry.v1',
+    'altinn.broker.deliveries.v1.email',
     'altinn.broker.other.v1',
     'Altinn.broker.events.v1',
   ])('parseTopicName(%s) is undefined', (topic) => {

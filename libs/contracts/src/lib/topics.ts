@@ -3,7 +3,7 @@
  *
  *   <domain>.<dataset>.<kind>.v<major>[.<consumer>]
  *
- * domain `altinn`, dataset `broker`, kind one of events | quarantine | retry | dlq, major ≥ 1; the consumer
+ * domain `altinn`, dataset `broker`, kind one of events | quarantine | deliveries | retry | dlq, major ≥ 1; the consumer
  * segment is required for retry and dlq and forbidden otherwise. Only lowercase letters, digits, `.` and `-`
  * (never `_`: Kafka warns that `.` and `_` collide in metric names).
  */
@@ -12,7 +12,7 @@ export const TOPIC_DOMAIN = 'altinn';
 export const TOPIC_DATASET = 'broker';
 export const TOPIC_MAJOR_VERSION = 1;
 
-export type TopicKind = 'events' | 'quarantine' | 'retry' | 'dlq';
+export type TopicKind = 'events' | 'quarantine' | 'deliveries' | 'retry' | 'dlq';
 
 export const TOPICS = {
   /** Every valid Broker event, binary CloudEvents mode, key = file transfer id. */
@@ -51,12 +51,17 @@ export function deadLetterTopic(consumer: string): string {
 }
 
 /**
- * Every topic the system needs for these consumers, for ops tooling that creates them: the events and quarantine
- * topics, then the retry and dlq topic of each consumer (sorted, duplicates dropped). Throws on a bad name.
+ * Every topic the system needs for these consumers, for ops tooling that creates them: the events, quarantine and
+ * deliveries topics, then the retry and dlq topic of each consumer (sorted, duplicates dropped). Throws on a bad name.
  */
 export function allTopics(consumers: readonly string[] = []): string[] {
   const unique = [...new Set(consumers)].sort();
-  return [TOPICS.events, TOPICS.quarantine, ...unique.flatMap((c) => [retryTopic(c), deadLetterTopic(c)])];
+  return [
+    TOPICS.events,
+    TOPICS.quarantine,
+    TOPICS.deliveries,
+    ...unique.flatMap((c) => [retryTopic(c), deadLetterTopic(c)]),
+  ];
 }
 
 export interface TopicName {
@@ -68,7 +73,7 @@ export interface TopicName {
 }
 
 const TOPIC_PATTERN =
-  /^([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.(events|quarantine|retry|dlq)\.v([1-9][0-9]*)(?:\.([a-z][a-z0-9-]{0,48}))?$/;
+  /^([a-z][a-z0-9-]*)\.([a-z][a-z0-9-]*)\.(events|quarantine|deliveries|retry|dlq)\.v([1-9][0-9]*)(?:\.([a-z][a-z0-9-]{0,48}))?$/;
 
 /** Splits a topic name by the grammar; undefined when it does not follow it. */
 export function parseTopicName(topic: string): TopicName | undefined {

@@ -1,4 +1,12 @@
-import { type AltinnCloudEvent, eventRole } from '@broker-events/contracts';
+import {
+  type AltinnCloudEvent,
+  type AttentionReport,
+  type DeliveryReport,
+  type TransferPage,
+  type TransferSummary,
+  eventRole,
+} from '@broker-events/contracts';
+import type { AttentionQuery, DeliveryQuery, TransferQuery } from './read-model';
 
 /** One archived event: a column per CloudEvent attribute, the full JSON, the Kafka coordinates, the time received. */
 export interface ArchiveRow {
@@ -53,8 +61,21 @@ export interface ArchiveStore {
   readonly kind: 'postgres' | 'sqlite';
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
-  /** Inserts, ignoring rows whose (source, id) is already archived; returns how many were new. */
+  /**
+   * Inserts, ignoring rows whose (source, id) is already archived, and refreshes the summary of every transfer
+   * the batch touched, in one transaction; returns how many rows were new.
+   */
   insertBatch(rows: ArchiveRow[]): Promise<number>;
+  /** Stores delivery reports; a report seen again (same consumer, event, attempt) replaces the older one. */
+  upsertDeliveries(reports: DeliveryReport[]): Promise<number>;
+  /** Transfers, newest last event first, keyset-paged. */
+  searchTransfers(query: TransferQuery): Promise<TransferPage>;
+  transfer(fileTransferId: string): Promise<TransferSummary | undefined>;
+  /** Delivery reports about a transfer's events, oldest first. */
+  deliveriesOfTransfer(fileTransferId: string): Promise<DeliveryReport[]>;
+  attention(query: AttentionQuery): Promise<AttentionReport>;
+  /** Delivery reports, latest first. */
+  deliveries(query: DeliveryQuery): Promise<DeliveryReport[]>;
   byId(id: string): Promise<ArchivedEvent[]>;
   byFileTransferId(fileTransferId: string, limit: number): Promise<ArchivedEvent[]>;
   byTimeRange(query: TimeRangeQuery): Promise<ArchivedEvent[]>;

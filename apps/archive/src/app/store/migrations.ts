@@ -37,6 +37,62 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX archived_events_received_at ON archived_events (received_at);
     `,
   },
+  {
+    version: 2,
+    description:
+      'read model: transfers (one summary row per file transfer), transfer_orgs, deliveries (consumer reports)',
+    sql: `
+      CREATE TABLE transfers (
+        file_transfer_id      text        PRIMARY KEY,
+        resource              text,
+        organisations         text[]      NOT NULL,
+        first_time            timestamptz NOT NULL,
+        last_time             timestamptz NOT NULL,
+        last_type             text        NOT NULL,
+        event_count           integer     NOT NULL,
+        phase                 text        NOT NULL,
+        recipients            text[]      NOT NULL,
+        confirmed             text[]      NOT NULL,
+        never_confirmed       text[]      NOT NULL,
+        published_at          timestamptz,
+        awaiting_confirmation boolean     NOT NULL,
+        last_received_at      timestamptz NOT NULL
+      );
+      CREATE INDEX transfers_last ON transfers (last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_resource ON transfers (resource, last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_type ON transfers (last_type, last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_unconfirmed ON transfers (published_at) WHERE awaiting_confirmation;
+      CREATE INDEX transfers_upload_failed ON transfers (last_time DESC) WHERE phase = 'uploadfailed';
+      CREATE INDEX transfers_received ON transfers (last_received_at);
+      CREATE INDEX transfers_resource_received ON transfers (resource, last_received_at);
+      CREATE TABLE transfer_orgs (
+        file_transfer_id text        NOT NULL,
+        org              text        NOT NULL,
+        last_time        timestamptz NOT NULL,
+        PRIMARY KEY (file_transfer_id, org)
+      );
+      CREATE INDEX transfer_orgs_org ON transfer_orgs (org, last_time DESC, file_transfer_id DESC);
+      CREATE TABLE deliveries (
+        consumer         text        NOT NULL,
+        event_source     text        NOT NULL,
+        event_id         text        NOT NULL,
+        attempt          integer     NOT NULL,
+        event_type       text        NOT NULL,
+        file_transfer_id text,
+        outcome          text        NOT NULL,
+        detail           text,
+        error            text,
+        dead_letter      jsonb,
+        at               timestamptz NOT NULL,
+        PRIMARY KEY (consumer, event_source, event_id, attempt)
+      );
+      CREATE INDEX deliveries_transfer ON deliveries (file_transfer_id, at);
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+      CREATE INDEX deliveries_at ON deliveries (at DESC);
+      CREATE INDEX deliveries_consumer ON deliveries (consumer, at DESC);
+      CREATE INDEX deliveries_outcome ON deliveries (outcome, at DESC);
+    `,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -69,6 +125,62 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX archived_events_resourceinstance ON archived_events (resourceinstance, time);
       CREATE INDEX archived_events_time ON archived_events (time);
       CREATE INDEX archived_events_received_at ON archived_events (received_at);
+    `,
+  },
+  {
+    version: 2,
+    description:
+      'read model: transfers (one summary row per file transfer), transfer_orgs, deliveries (consumer reports)',
+    sql: `
+      CREATE TABLE transfers (
+        file_transfer_id      TEXT        PRIMARY KEY,
+        resource              TEXT,
+        organisations         TEXT        NOT NULL CHECK (json_valid(organisations)),
+        first_time            TEXT        NOT NULL,
+        last_time             TEXT        NOT NULL,
+        last_type             TEXT        NOT NULL,
+        event_count           INTEGER     NOT NULL,
+        phase                 TEXT        NOT NULL,
+        recipients            TEXT        NOT NULL CHECK (json_valid(recipients)),
+        confirmed             TEXT        NOT NULL CHECK (json_valid(confirmed)),
+        never_confirmed       TEXT        NOT NULL CHECK (json_valid(never_confirmed)),
+        published_at          TEXT,
+        awaiting_confirmation INTEGER     NOT NULL,
+        last_received_at      TEXT        NOT NULL
+      );
+      CREATE INDEX transfers_last ON transfers (last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_resource ON transfers (resource, last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_type ON transfers (last_type, last_time DESC, file_transfer_id DESC);
+      CREATE INDEX transfers_unconfirmed ON transfers (published_at) WHERE awaiting_confirmation = 1;
+      CREATE INDEX transfers_upload_failed ON transfers (last_time DESC) WHERE phase = 'uploadfailed';
+      CREATE INDEX transfers_received ON transfers (last_received_at);
+      CREATE INDEX transfers_resource_received ON transfers (resource, last_received_at);
+      CREATE TABLE transfer_orgs (
+        file_transfer_id TEXT        NOT NULL,
+        org              TEXT        NOT NULL,
+        last_time        TEXT        NOT NULL,
+        PRIMARY KEY (file_transfer_id, org)
+      );
+      CREATE INDEX transfer_orgs_org ON transfer_orgs (org, last_time DESC, file_transfer_id DESC);
+      CREATE TABLE deliveries (
+        consumer         TEXT        NOT NULL,
+        event_source     TEXT        NOT NULL,
+        event_id         TEXT        NOT NULL,
+        attempt          INTEGER     NOT NULL,
+        event_type       TEXT        NOT NULL,
+        file_transfer_id TEXT,
+        outcome          TEXT        NOT NULL,
+        detail           TEXT,
+        error            TEXT,
+        dead_letter      TEXT CHECK (dead_letter IS NULL OR json_valid(dead_letter)),
+        at               TEXT        NOT NULL,
+        PRIMARY KEY (consumer, event_source, event_id, attempt)
+      );
+      CREATE INDEX deliveries_transfer ON deliveries (file_transfer_id, at);
+      CREATE INDEX deliveries_event ON deliveries (event_id);
+      CREATE INDEX deliveries_at ON deliveries (at DESC);
+      CREATE INDEX deliveries_consumer ON deliveries (consumer, at DESC);
+      CREATE INDEX deliveries_outcome ON deliveries (outcome, at DESC);
     `,
   },
 ];
