@@ -137,6 +137,8 @@ function baseEnv(consumer: string, topic: string): Record<string, string> {
     RETRY_INITIAL_BACKOFF_MS: '10',
     RETRY_TOPIC_DELAYS_MS: '200',
     IDEMPOTENCY_SQLITE_PATH: join(dataDir, 'processed.sqlite'),
+    EMAIL_SUMMARY_SQLITE_PATH: join(dataDir, 'summaries.sqlite'),
+    EMAIL_SUMMARY_AFTER_SECONDS: '0', // the fixtures' times are old; the summary test turns it on
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(smtp.port || 2525),
     SMTP_STARTTLS: 'never',
@@ -358,6 +360,49 @@ describe('email consumer', () => {
         .map((r) => r.to[0])
         .sort(),
     ).toEqual(['oncall@example.no', 'ops@example.no', 'partner@abroad.example']);
+  });
+});
+
+describe('email summaries after an outage', () => {
+  it('lists 200 old events in one summary mail per address, and still mails fresh events one by one', async () => {
+    const { consumer, topic } = await fresh();
+    const to = [`a-${run}@summary.example`, `b-${run}@summary.example`];
+    const app = await startApp(consumer, topic, {
+      EMAIL_ROUTES: JSON.stringify([{ name: 'summary', types: ['no.altinn.broker.published'], to }]),
+      EMAIL_SUMMARY_AFTER_SECONDS: '3600',
+      EMAIL_SUMMARY_QUIET_SECONDS: '2',
+      EMAIL_SUMMARY_SQLITE_PATH: join(dataDir, `summary-${run}.sqlite`),
+    });
+    const old = Array.from({ length: 200 }, (_, i) =>
+      sampleEvent({ time: new Date(Date.now() - 2 * 3600_000 + i * 1000).toISOString() }),
+    );
+    const recent = sampleEvent({ time: new Date().toISOString() });
+    await send(topic, ...old, recent);
+    const mailsTo = (address: string) => smtp.received.filter((r) => r.to.includes(address));
+    await until(
+      'both summaries',
+      () => to.every((a) => mailsTo(a).some((m) => m.mail.headers.has('x-altinn-summary-count'))),
+      30_000,
+    );
+    await until(
+      'all 201 handled',
+      async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 201,
+    );
+    for (const address of to) {
+      const mails = mailsTo(address);
+      // one summary + one mail for the fresh event, nothing else
+      expect(mails).toHaveLength(2);
+      const [summary] = mails.filter((m) => m.mail.headers.has('x-altinn-summary-count'));
+      expect(summary.mail.headers.get('x-altinn-summary-count')).toBe('200');
+      for (const e of old) expect(summary.mail.text).toContain(e.resourceinstance);
+      expect(summary.mail.text).not.toContain(recent.resourceinstance);
+      const single = mails.filter((m) => !m.mail.headers.has('x-altinn-summary-count'));
+      expect(single[0].mail.text).toContain(recent.resourceinstance);
+    }
+    await reports.caughtUp();
+    const mine = reportsOf(consumer);
+    expect(mine.filter((r) => r.detail === `summarised in mail to ${to.join(', ')}`)).toHaveLength(200);
+    expect(mine.find((r) => r.eventId === recent.id)?.detail).toBe(`emailed to ${to.join(', ')}`);
   });
 });
 

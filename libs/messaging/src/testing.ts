@@ -108,6 +108,8 @@ export class TopicTail {
     await this.consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const at = `${topic}:${partition}`;
+        // read already (a seek below can hand back records once more): keep each record once
+        if (BigInt(message.offset) < (this.positions.get(at) ?? 0n)) return;
         this.positions.set(at, BigInt(message.offset) + 1n);
         const start = this.starts.get(at) ?? 0n;
         if (BigInt(message.offset) < start) return;
@@ -122,6 +124,17 @@ export class TopicTail {
       },
     });
     await hasJoined;
+    // Skip what was there before `start` instead of reading through it (a long-lived broker's shared topics,
+    // e.g. the delivery reports, grow with every run).
+    for (const [at, offset] of this.starts) {
+      const cut = at.lastIndexOf(':');
+      if (offset > 0n && (this.positions.get(at) ?? 0n) < offset)
+        this.consumer.seek({
+          topic: at.slice(0, cut),
+          partition: Number(at.slice(cut + 1)),
+          offset: String(offset),
+        });
+    }
   }
 
   on(topic: string): ReadMessage[] {

@@ -5,7 +5,9 @@
  *    client's per-record encoding with and without kafkajs-tuning (kafkajs-bench.ts, no broker);
  * 2. archive consumer vs its baseline (tools/archive-bench, on a full-JIT private broker started here);
  * 3. the system: start-up, RSS idle and under load, end-to-end latency at fixed rates and the highest
- *    sustainable rate (system-bench.ts, its own full-JIT private broker).
+ *    sustainable rate (system-bench.ts, its own full-JIT private broker);
+ * 4. catch-up after an outage: a 1-hour backlog drained by archive + email beside a bare consumer, and the
+ *    poller replaying 100,000 events beside a bare fetch+produce loop (catch-up-bench.ts, own private broker).
  *
  * Benchmarks report; they never pass or fail a build. Keep the machine otherwise quiet while it runs.
  */
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     await kafka.destroy();
   }
   await run('tools/bench/src/system-bench.ts');
+  await run('tools/bench/src/catch-up-bench.ts');
   writeFileSync(join(RESULTS_DIR, 'README.md'), summary() + '\n');
   console.log(`\nsummary: ${join(RESULTS_DIR, 'README.md')}`);
 }
@@ -69,6 +72,15 @@ export function summary(): string {
         highestSustainable: number | null;
       }
     | undefined;
+  const catchUp = readJson('catch-up') as
+    | {
+        catchUp?: {
+          events: number;
+          results: { label: string; eventsPerSecond: number; timesArrivalRate: number }[];
+        };
+        pollerReplay?: { events: number; results: { label: string; eventsPerSecond: number }[] };
+      }
+    | undefined;
   const archiveRows =
     (archive?.['results'] as { label: string; steadyEventsPerSecond: number }[] | undefined) ?? [];
   const baseline = archiveRows.find((r) => r.label.startsWith('baseline'));
@@ -76,7 +88,7 @@ export function summary(): string {
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:kafkajs`, `bench:archive`, `bench:system`).',
+    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:kafkajs`, `bench:archive`, `bench:system`, `bench:catch-up`).',
     'Numbers from one machine; compare runs on the same machine. How to read them: docs/proving.md.',
     '',
     `Machine: ${JSON.stringify(machine())}  `,
@@ -93,6 +105,18 @@ export function summary(): string {
       (r) =>
         `| end to end POST → archive row readable, ${r.label}: p50 / p99 ms | ${r.e2eP50} / ${r.e2eP99} | ${r.achieved} events/s achieved | [system.md](system.md) |`,
     ),
+    ...(catchUp?.catchUp?.results ?? [])
+      .filter((r) => !r.label.startsWith('baseline'))
+      .map(
+        (r) =>
+          `| catch-up of ${catchUp?.catchUp?.events} backlog events, ${r.label.split(' (')[0]}: events/s (× 200/s arrival) | ${r.eventsPerSecond} (×${r.timesArrivalRate}) | bare consumer ${num(catchUp?.catchUp?.results.find((b) => b.label.startsWith('baseline'))?.eventsPerSecond)} | [catch-up.md](catch-up.md) |`,
+      ),
+    ...(catchUp?.pollerReplay?.results ?? [])
+      .filter((r) => r.label.startsWith('poller (built'))
+      .map(
+        (r) =>
+          `| poller replay of ${catchUp?.pollerReplay?.events} events, events/s | ${r.eventsPerSecond} | bare fetch+produce ${num(catchUp?.pollerReplay?.results.find((b) => b.label.startsWith('baseline'))?.eventsPerSecond)} | [catch-up.md](catch-up.md) |`,
+      ),
     `| highest sustainable end-to-end rate, events/s | ${num(system?.highestSustainable ?? undefined)} | | [system.md](system.md) |`,
     ...Object.entries(system?.startupMs ?? {}).map(
       ([app, ms]) =>

@@ -1,4 +1,10 @@
-import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
 import {
   type IdempotencyStore,
@@ -9,12 +15,23 @@ import {
 import { Registry } from 'prom-client';
 import { EMAIL_CONFIG, type EmailConfig, type EmailRoute } from './config/email.config';
 import { EmailSink } from './email.sink';
-import { IDEMPOTENCY_STORE } from './email.tokens';
+import { IDEMPOTENCY_STORE, SUMMARY_BUFFER } from './email.tokens';
+import { PostgresSummaryBuffer, type SummaryBuffer, SqliteSummaryBuffer } from './summary/summary-buffer';
+import { SummarySender } from './summary/summary-sender';
 import { SmtpMailer } from './smtp/smtp.mailer';
 
 @Module({})
-export class AppModule implements OnApplicationShutdown {
-  constructor(private readonly mailer: SmtpMailer) {}
+export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    private readonly mailer: SmtpMailer,
+    private readonly summaries: SummarySender,
+    @Inject(SUMMARY_BUFFER) private readonly buffer: SummaryBuffer,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.buffer.init();
+    this.summaries.start();
+  }
 
   static forRoot(config: EmailConfig, routes: EmailRoute[], logger: AppLogger): DynamicModule {
     return {
@@ -25,10 +42,42 @@ export class AppModule implements OnApplicationShutdown {
         { provide: IDEMPOTENCY_STORE, useFactory: () => createIdempotencyStore(config) },
         { provide: SmtpMailer, useFactory: () => new SmtpMailer(config) },
         {
+          provide: SUMMARY_BUFFER,
+          useFactory: () =>
+            config.IDEMPOTENCY_DATABASE_URL
+              ? new PostgresSummaryBuffer(config.IDEMPOTENCY_DATABASE_URL, config.IDEMPOTENCY_DB_SCHEMA)
+              : new SqliteSummaryBuffer(config.EMAIL_SUMMARY_SQLITE_PATH),
+        },
+        {
+          provide: SummarySender,
+          useFactory: (mailer: SmtpMailer, buffer: SummaryBuffer, log: AppLogger) =>
+            new SummarySender(
+              buffer,
+              mailer,
+              {
+                from: config.EMAIL_FROM,
+                quietMs: config.EMAIL_SUMMARY_QUIET_SECONDS * 1000,
+                maxWaitMs: config.EMAIL_SUMMARY_MAX_WAIT_SECONDS * 1000,
+                tickMs: Math.min(1000, config.EMAIL_SUMMARY_QUIET_SECONDS * 500),
+              },
+              log.child({ component: 'summary' }),
+            ),
+          inject: [SmtpMailer, SUMMARY_BUFFER, APP_LOGGER],
+        },
+        {
           provide: EmailSink,
-          useFactory: (mailer: SmtpMailer, store: IdempotencyStore, registry: Registry, log: AppLogger) =>
-            new EmailSink(routes, mailer, store, config.EMAIL_FROM, registry, log),
-          inject: [SmtpMailer, IDEMPOTENCY_STORE, Registry, APP_LOGGER],
+          useFactory: (
+            mailer: SmtpMailer,
+            store: IdempotencyStore,
+            buffer: SummaryBuffer,
+            registry: Registry,
+            log: AppLogger,
+          ) =>
+            new EmailSink(routes, mailer, store, config.EMAIL_FROM, registry, log, {
+              buffer,
+              afterMs: config.EMAIL_SUMMARY_AFTER_SECONDS * 1000,
+            }),
+          inject: [SmtpMailer, IDEMPOTENCY_STORE, SUMMARY_BUFFER, Registry, APP_LOGGER],
         },
         // Only events some rule routes; the store skips events already mailed (and is closed by the pipeline).
         pipelineProvider({
@@ -45,7 +94,9 @@ export class AppModule implements OnApplicationShutdown {
     };
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    await this.summaries.stop();
+    await this.buffer.close();
     this.mailer.close();
   }
 }

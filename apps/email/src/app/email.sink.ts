@@ -17,6 +17,7 @@ import type { SmtpMailer } from './smtp/smtp.mailer';
 import type { Language } from './templates/email-templates';
 import { renderEmail } from './templates/render-email';
 import { plain } from './templates/safe-text';
+import type { SummaryBuffer } from './summary/summary-buffer';
 
 const LANGUAGE_ORDER: Language[] = ['nb', 'en'];
 
@@ -36,6 +37,8 @@ export class EmailSink implements Sink {
     private readonly from: string,
     registry: Registry,
     private readonly logger: AppLogger,
+    /** Old events (read more than `afterMs` after their time) go to the summary buffer instead. */
+    private readonly summary?: { buffer: SummaryBuffer; afterMs: number },
   ) {
     this.sent =
       (registry.getSingleMetric('email_messages_sent_total') as Counter<'consumer'> | undefined) ??
@@ -66,6 +69,22 @@ export class EmailSink implements Sink {
     const key = { source: event.source, id: event.id };
     const failures: { address: string; error: unknown }[] = [];
     const recipients = this.recipients(event);
+    const time = event.time ? Date.parse(event.time) : Number.NaN;
+    if (this.summary && this.summary.afterMs > 0 && Date.now() - time > this.summary.afterMs) {
+      const addresses = [...recipients.keys()];
+      await this.summary.buffer.add(
+        addresses.map((address) => ({
+          address,
+          source: event.source,
+          eventId: event.id,
+          type: info.canonicalType,
+          fileTransferId: event.resourceinstance ?? null,
+          resource: event.resource ?? null,
+          eventTime: event.time ?? null,
+        })),
+      );
+      return { detail: `summarised in mail to ${addresses.join(', ')}` };
+    }
     for (const [address, languages] of recipients) {
       const perAddress = `${info.consumer}>${address}`;
       if (await this.store.seen(perAddress, key)) continue;

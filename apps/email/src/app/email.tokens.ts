@@ -1,1 +1,2 @@
 export const IDEMPOTENCY_STORE = Symbol('IDEMPOTENCY_STORE');
+export const SUMMARY_BUFFER = Symbol('SUMMARY_BUFFER');

@@ -229,6 +229,10 @@ export class AltinnPlatformStandIn extends StandInServer {
   private readonly subscriptions = new Map<number, StoredSubscription>();
   private nextSubscriptionId = 1001;
   private readonly events: StoredEvent[] = [];
+  /** (source, id) of every stored event, and the index of the first stored event with each id: a replay of
+   * 100,000 events would otherwise scan them all for every publish and every page. */
+  private readonly storedKeys = new Set<string>();
+  private readonly indexById = new Map<string, number>();
   private seq = 0;
   private readonly transfers = new Map<string, StoredTransfer>();
   private readonly pendingHandshakes = new Map<number, Promise<void>>();
@@ -274,7 +278,11 @@ export class AltinnPlatformStandIn extends StandInServer {
    */
   publishEvent(event: Record<string, unknown>, registeredAt: Date = new Date(this.now())): void {
     // Storage is deduplicated on (id, source), but the event is queued for outbound either way (EV SaveAndPublish).
-    if (!this.events.some((e) => e.event['id'] === event['id'] && e.event['source'] === event['source'])) {
+    const key = `${String(event['source'])}\n${String(event['id'])}`;
+    if (!this.storedKeys.has(key)) {
+      this.storedKeys.add(key);
+      if (!this.indexById.has(String(event['id'])))
+        this.indexById.set(String(event['id']), this.events.length);
       this.events.push({
         seq: ++this.seq,
         event: structuredClone(event),
@@ -624,7 +632,7 @@ export class AltinnPlatformStandIn extends StandInServer {
     const types = q
       .getAll('type')
       .map((t) => new RegExp(`^${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*')}$`));
-    const start = this.events.find((e) => e.event['id'] === after)?.seq ?? 0;
+    const startIndex = this.indexById.get(after);
     const cutoff = this.now() - (this.options.consistencyWindowMs ?? EVENTS_CONSISTENCY_WINDOW_MS);
     // As EV's EventsService.GetEvents: the query takes `size` rows, *then* authorization drops the ones the
     // caller may not read, so a page of only others' events comes back empty although readable ones follow.
@@ -633,16 +641,22 @@ export class AltinnPlatformStandIn extends StandInServer {
       ((orgnr: string, event: Record<string, unknown>) =>
         event['subject'] === `urn:altinn:organization:identifier-no:${orgnr}` &&
         this.hasAccess(orgnr, String(event['resource'] ?? '')));
-    const rows = this.events
-      .filter(
-        (e) =>
-          e.seq > start &&
-          e.registeredAt <= cutoff &&
-          e.event['resource'] === resource &&
-          (subject === null || e.event['subject'] === subject) &&
-          (types.length === 0 || types.some((t) => t.test(String(e.event['type'])))),
+    // Events are stored in seq order: start after `after` (from the first one when unknown), stop at `size`.
+    const rows: StoredEvent[] = [];
+    for (
+      let i = startIndex === undefined ? 0 : startIndex + 1;
+      i < this.events.length && rows.length < size;
+      i++
+    ) {
+      const e = this.events[i];
+      if (
+        e.registeredAt <= cutoff &&
+        e.event['resource'] === resource &&
+        (subject === null || e.event['subject'] === subject) &&
+        (types.length === 0 || types.some((t) => t.test(String(e.event['type']))))
       )
-      .slice(0, size);
+        rows.push(e);
+    }
     const page = rows.filter((e) => mayRead(caller.organisationNumber, e.event));
     const headers: Record<string, string> = { 'content-type': 'application/cloudevents+json; charset=utf-8' };
     const nextMode = this.options.nextHeader ?? 'self';

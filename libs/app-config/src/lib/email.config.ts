@@ -67,6 +67,25 @@ export const emailConfigSchema = {
     doc: 'Language of rules without `language`: `nb`, `en` or `nb+en` (both in one mail).',
     default: 'nb',
   }),
+  EMAIL_SUMMARY_AFTER_SECONDS: int({
+    doc: 'Events older than this when read (a catch-up after an outage) are not mailed one by one but listed in one summary mail per address; 0 = off.',
+    default: 3600,
+    min: 0,
+  }),
+  EMAIL_SUMMARY_QUIET_SECONDS: int({
+    doc: 'An address’s summary is sent once no old event was added for it for this long (the backlog drained).',
+    default: 30,
+    min: 1,
+  }),
+  EMAIL_SUMMARY_MAX_WAIT_SECONDS: int({
+    doc: '…or once its oldest listed event waited this long, while the backlog keeps coming.',
+    default: 900,
+    min: 1,
+  }),
+  EMAIL_SUMMARY_SQLITE_PATH: str({
+    doc: 'SQLite file for events waiting for their summary when no IDEMPOTENCY_DATABASE_URL is set (with it: table `<IDEMPOTENCY_DB_SCHEMA>.email_summary_pending`).',
+    default: './data/email-summaries.sqlite',
+  }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
 };
 
