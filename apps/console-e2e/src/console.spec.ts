@@ -215,11 +215,13 @@ describe('dead letters', () => {
       await expect(entry.textContent()).resolves.toMatch(
         new RegExp(`Ola Operator.*re-drive of 1 dead letter of ${system.emailConsumer}.*done`, 's'),
       );
-      // The transfer's timeline says the mail went out. (The re-drive starts the consumer's attempts again at 1,
-      // and the archive keeps one report per attempt: the dead-lettered report is replaced by the delivered one.)
+      // The transfer's timeline says the mail went out, and still shows that it was dead-lettered first.
       await page.goto(`${system.consoleUrl}/transfers/${transfer}`);
       await reloadUntil(page, 'the re-driven delivery on the timeline', async () =>
         ((await page.locator('ol.timeline').textContent()) ?? '').includes(`${system.emailConsumer}: done`),
+      );
+      expect(await page.locator('ol.timeline').textContent()).toMatch(
+        new RegExp(`${system.emailConsumer}: failed, dead-lettered`),
       );
       // Once re-driven it is not offered again.
       await page.goto(`${system.consoleUrl}/dead-letters?consumer=${system.emailConsumer}`);

@@ -84,7 +84,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         error            text,
         dead_letter      jsonb,
         at               timestamptz NOT NULL,
-        PRIMARY KEY (consumer, event_source, event_id, attempt)
+        PRIMARY KEY (consumer, event_source, event_id, attempt, at)
       );
       CREATE INDEX deliveries_transfer ON deliveries (file_transfer_id, at);
       CREATE INDEX deliveries_event ON deliveries (event_id);
@@ -174,7 +174,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         error            TEXT,
         dead_letter      TEXT CHECK (dead_letter IS NULL OR json_valid(dead_letter)),
         at               TEXT        NOT NULL,
-        PRIMARY KEY (consumer, event_source, event_id, attempt)
+        PRIMARY KEY (consumer, event_source, event_id, attempt, at)
       );
       CREATE INDEX deliveries_transfer ON deliveries (file_transfer_id, at);
       CREATE INDEX deliveries_event ON deliveries (event_id);

@@ -16,7 +16,7 @@ import {
   type DeliveryQuery,
   type TransferQuery,
   type TransferRow,
-  latestReports,
+  distinctReports,
   page,
   summarize,
   toSummary,
@@ -219,7 +219,7 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
   }
 
   async upsertDeliveries(reports: DeliveryReport[]): Promise<number> {
-    const latest = latestReports(reports);
+    const latest = distinctReports(reports);
     if (latest.length === 0) return 0;
     const col = <T>(f: (r: DeliveryReport) => T): T[] => latest.map(f);
     const r = await this.pool.query(
@@ -227,10 +227,7 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
          (consumer, event_source, event_id, attempt, event_type, file_transfer_id, outcome, detail, error, dead_letter, at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::text[], $10::jsonb[], $11::timestamptz[])
-       ON CONFLICT (consumer, event_source, event_id, attempt) DO UPDATE SET
-         event_type = EXCLUDED.event_type, file_transfer_id = EXCLUDED.file_transfer_id, outcome = EXCLUDED.outcome,
-         detail = EXCLUDED.detail, error = EXCLUDED.error, dead_letter = EXCLUDED.dead_letter, at = EXCLUDED.at
-       WHERE ${this.deliveriesTable}.at <= EXCLUDED.at`,
+       ON CONFLICT (consumer, event_source, event_id, attempt, at) DO NOTHING`,
       [
         col((d) => d.consumer),
         col((d) => d.eventSource),

@@ -151,7 +151,7 @@ describe.each([
     );
   });
 
-  it('stores delivery reports once per (consumer, event, attempt), the latest winning', async () => {
+  it('keeps every delivery report once per (consumer, event, attempt, time): a re-drive keeps the history', async () => {
     const first = report({ fileTransferId: a, outcome: 'retry', error: 'SMTP timeout' });
     const again = { ...first, at: '2031-02-01T10:00:05.000Z', error: 'SMTP timeout again' };
     const older = { ...first, at: '2031-02-01T09:00:00.000Z', error: 'stale' };
@@ -165,7 +165,10 @@ describe.each([
       at: '2031-02-01T10:01:00.000Z',
     });
     await store.upsertDeliveries([second]);
-    expect(await store.deliveriesOfTransfer(a)).toEqual([again, second]);
+    // A re-drive starts the attempts at 1 again: a later attempt 1 is a new report, not a replacement.
+    const redriven = { ...first, outcome: 'delivered' as const, error: null, at: '2031-02-01T11:00:00.000Z' };
+    await store.upsertDeliveries([redriven, redriven]);
+    expect(await store.deliveriesOfTransfer(a)).toEqual([older, first, again, second, redriven]);
   });
 
   it('lists delivery reports latest first, by consumer and outcome', async () => {

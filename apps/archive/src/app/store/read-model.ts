@@ -167,13 +167,23 @@ export function transferIdsOf(rows: readonly { resourceinstance: string | null }
   return [...new Set(rows.flatMap((r) => (r.resourceinstance ? [r.resourceinstance] : [])))].sort();
 }
 
-/** One report per (consumer, event, attempt): the one with the latest `at` (a batch may carry a report twice). */
-export function latestReports(reports: readonly DeliveryReport[]): DeliveryReport[] {
+/**
+ * One report per (consumer, event, attempt, at): a batch may carry a report twice (the reporting consumer was
+ * restarted before its commit). Reports at other times are all kept, so an event's history survives a re-drive,
+ * which starts the consumer's attempts at 1 again: the dead-lettered attempt 1 and the delivered attempt 1 are
+ * both shown, and "the latest outcome" is the one with the latest `at`.
+ */
+export function distinctReports(reports: readonly DeliveryReport[]): DeliveryReport[] {
   const byKey = new Map<string, DeliveryReport>();
   for (const r of reports) {
-    const key = JSON.stringify([r.consumer, r.eventSource, r.eventId, r.attempt]);
-    const seen = byKey.get(key);
-    if (!seen || Date.parse(seen.at) <= Date.parse(r.at)) byKey.set(key, r);
+    const key = JSON.stringify([
+      r.consumer,
+      r.eventSource,
+      r.eventId,
+      r.attempt,
+      new Date(r.at).toISOString(),
+    ]);
+    if (!byKey.has(key)) byKey.set(key, r);
   }
   return [...byKey.values()];
 }

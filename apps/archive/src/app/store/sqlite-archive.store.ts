@@ -16,7 +16,7 @@ import {
   type DeliveryQuery,
   type TransferQuery,
   type TransferRow,
-  latestReports,
+  distinctReports,
   page,
   summarize,
   toSummary,
@@ -183,10 +183,7 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
       `INSERT INTO deliveries (consumer, event_source, event_id, attempt, event_type, file_transfer_id, outcome,
                                detail, error, dead_letter, at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (consumer, event_source, event_id, attempt) DO UPDATE SET event_type = excluded.event_type,
-         file_transfer_id = excluded.file_transfer_id, outcome = excluded.outcome, detail = excluded.detail,
-         error = excluded.error, dead_letter = excluded.dead_letter, at = excluded.at
-       WHERE deliveries.at <= excluded.at`,
+       ON CONFLICT (consumer, event_source, event_id, attempt, at) DO NOTHING`,
     ));
     return this.db.transaction((batch: DeliveryReport[]) => {
       let changed = 0;
@@ -205,7 +202,7 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
           utc(d.at),
         ).changes;
       return changed;
-    })(latestReports(reports));
+    })(distinctReports(reports));
   }
 
   async searchTransfers(q: TransferQuery): Promise<TransferPage> {
