@@ -7,9 +7,16 @@
  * 3. the system: start-up, RSS idle and under load, end-to-end latency at fixed rates and the highest
  *    sustainable rate (system-bench.ts, its own full-JIT private broker);
  * 4. catch-up after an outage: a 1-hour backlog drained by archive + email beside a bare consumer, and the
- *    poller replaying 100,000 events beside a bare fetch+produce loop (catch-up-bench.ts, own private broker).
+ *    poller replaying 100,000 events beside a bare fetch+produce loop (catch-up-bench.ts, own private broker);
+ * 5. the archive's read API at 1,000,000 events (console.md) and at 10,000,000 (archive-queries.md), beside
+ *    OFFSET / no-read-model baselines (tools/archive-bench/src/query-bench.ts; seeds once per size, needs psql);
+ * 6. each app in its image: start-up and idle memory beside a bare Node in the same image (tools/images/src/
+ *    bench.ts; needs the images of `npm run images`);
+ * 7. the soak: 1,000 events/s for 10 minutes with the archive in PostgreSQL and email on, beside the bare
+ *    baseline server at the same rate (tools/soak).
  *
- * Benchmarks report; they never pass or fail a build. Keep the machine otherwise quiet while it runs.
+ * BENCH_SKIP / BENCH_ONLY: comma lists of gateway, kafkajs, archive, system, catch-up, queries, queries-10m,
+ * images, soak. Benchmarks report; they never pass or fail a build. Keep the machine otherwise quiet.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,17 +46,44 @@ function readJson(name: string): Record<string, unknown> | undefined {
 
 const num = (v: unknown): string => (typeof v === 'number' ? String(v) : '–');
 
+const list = (name: string): string[] | undefined =>
+  process.env[name]
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+const ONLY = list('BENCH_ONLY');
+const SKIP = list('BENCH_SKIP') ?? [];
+const wanted = (name: string): boolean => (!ONLY || ONLY.includes(name)) && !SKIP.includes(name);
+const PG = process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 async function main(): Promise<void> {
-  await run('tools/bench/src/gateway-bench.ts');
-  await run('tools/bench/src/kafkajs-bench.ts');
-  const kafka = await startPrivateKafka(['-XX:TieredStopAtLevel=4', '-Xms1g', '-Xmx1g']);
-  try {
-    await run('tools/archive-bench/src/archive-bench.ts', { KAFKA_BROKERS: kafka.brokers });
-  } finally {
-    await kafka.destroy();
+  if (wanted('gateway')) await run('tools/bench/src/gateway-bench.ts');
+  if (wanted('kafkajs')) await run('tools/bench/src/kafkajs-bench.ts');
+  if (wanted('archive')) {
+    const kafka = await startPrivateKafka(['-XX:TieredStopAtLevel=4', '-Xms1g', '-Xmx1g']);
+    try {
+      await run('tools/archive-bench/src/archive-bench.ts', { KAFKA_BROKERS: kafka.brokers });
+    } finally {
+      await kafka.destroy();
+    }
   }
-  await run('tools/bench/src/system-bench.ts');
-  await run('tools/bench/src/catch-up-bench.ts');
+  if (wanted('system')) await run('tools/bench/src/system-bench.ts');
+  if (wanted('catch-up')) await run('tools/bench/src/catch-up-bench.ts');
+  if (wanted('queries')) await run('tools/archive-bench/src/query-bench.ts', { BENCH_EVENTS: '1000000' });
+  if (wanted('queries-10m'))
+    await run('tools/archive-bench/src/query-bench.ts', { BENCH_EVENTS: '10000000' });
+  if (wanted('images')) {
+    // Builds every app's image (podman; minutes on a cold cache), then measures them against a broker of its own.
+    await run('tools/images/src/cli.ts');
+    const kafka = await startPrivateKafka();
+    try {
+      await run('tools/images/src/bench.ts', { KAFKA_BROKERS: kafka.brokers });
+    } finally {
+      await kafka.destroy();
+    }
+  }
+  if (wanted('soak'))
+    await run('tools/soak/src/cli.ts', { SOAK_RATE: '1000', SOAK_MINUTES: '10', SOAK_DATABASE_URL: PG });
   writeFileSync(join(RESULTS_DIR, 'README.md'), summary() + '\n');
   console.log(`\nsummary: ${join(RESULTS_DIR, 'README.md')}`);
 }
@@ -88,7 +122,7 @@ export function summary(): string {
   const lines = [
     '# Benchmark results',
     '',
-    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:kafkajs`, `bench:archive`, `bench:system`, `bench:catch-up`).',
+    'Written by `npm run bench` (each file also by its own script: `bench:gateway`, `bench:kafkajs`, `bench:archive`, `bench:system`, `bench:catch-up`, `bench:archive-queries`, `bench:images`, `soak`).',
     'Numbers from one machine; compare runs on the same machine. How to read them: docs/proving.md.',
     '',
     `Machine: ${JSON.stringify(machine())}  `,
@@ -118,6 +152,10 @@ export function summary(): string {
           `| poller replay of ${catchUp?.pollerReplay?.events} events, events/s | ${r.eventsPerSecond} | bare fetch+produce ${num(catchUp?.pollerReplay?.results.find((b) => b.label.startsWith('baseline'))?.eventsPerSecond)} | [catch-up.md](catch-up.md) |`,
       ),
     `| highest sustainable end-to-end rate, events/s | ${num(system?.highestSustainable ?? undefined)} | | [system.md](system.md) |`,
+    ...apiRows(readJson('console'), 'console.md', '1 M'),
+    ...apiRows(readJson('archive-queries'), 'archive-queries.md', '10 M'),
+    ...soakRows(readJson('soak-1000x10m'), 'soak-1000x10m.md'),
+    ...imageRows(readJson('images-runtime')),
     ...Object.entries(system?.startupMs ?? {}).map(
       ([app, ms]) =>
         `| ${app}: start-up ms / RSS idle MiB / RSS at 1000/s MiB | ${ms} / ${num(system?.rssMiB.idle[app])} / ${num(system?.rssMiB.underLoad1000[app])} | | [system.md](system.md) |`,
@@ -128,6 +166,50 @@ export function summary(): string {
     '![start-up and memory](system-apps.svg)',
   ];
   return lines.join('\n');
+}
+
+type ApiRow = { name: string; p50: number; p95: number };
+
+/** The read API's p95 per query at one archive size. */
+function apiRows(json: Record<string, unknown> | undefined, file: string, size: string): string[] {
+  const api = (json?.['api'] as ApiRow[] | undefined) ?? [];
+  return api.map(
+    (r) =>
+      `| archive read API at ${size} events, ${r.name}: p50 / p95 ms (server-side) | ${r.p50} / ${r.p95} | | [${file}](${file}) |`,
+  );
+}
+
+function soakRows(json: Record<string, unknown> | undefined, file: string): string[] {
+  if (!json) return [];
+  const s = json as {
+    rate: number;
+    durationS: number;
+    reconciliation: { accepted: number; lost: unknown[]; duplicated: unknown[] };
+    mail?: { reconciliation: { duplicated: unknown[]; lost: unknown[] } };
+    gatewayLatencyMs: { p99: number };
+    baseline?: { p99: number };
+  };
+  return [
+    `| soak ${s.rate}/s for ${s.durationS / 60} min: accepted / lost / archived twice / mailed twice | ${s.reconciliation.accepted} / ${s.reconciliation.lost.length} / ${s.reconciliation.duplicated.length} / ${s.mail ? s.mail.reconciliation.duplicated.length : '–'} | | [${file}](${file}) |`,
+    `| soak ${s.rate}/s: gateway p99 ms | ${s.gatewayLatencyMs.p99} | bare baseline ${num(s.baseline?.p99)} | [${file}](${file}) |`,
+  ];
+}
+
+function imageRows(json: Record<string, unknown> | undefined): string[] {
+  const apps =
+    (json?.['apps'] as
+      | Record<
+          string,
+          {
+            median: { startupCpuMs: number; rssMB: number };
+            baseline: { startupCpuMs: number; rssMB: number };
+          }
+        >
+      | undefined) ?? {};
+  return Object.entries(apps).map(
+    ([app, r]) =>
+      `| ${app} in its image: start-up CPU ms / idle RSS MB | ${r.median.startupCpuMs} / ${r.median.rssMB} | bare Node in the image ${r.baseline.startupCpuMs} / ${r.baseline.rssMB} | [images-runtime.md](images-runtime.md) |`,
+  );
 }
 
 if (process.argv.includes('--summary-only')) {
