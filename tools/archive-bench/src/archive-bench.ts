@@ -181,6 +181,27 @@ function result(label: string, started: number, first: number, end: number): Res
 }
 
 /**
+ * The archive also reads the shared delivery-report topic (consumer group `<CONSUMER_NAME>-deliveries`, from the
+ * beginning). Start that group at the topic's current end, so each run reads the reports of its own events (as in
+ * production) and not every report earlier runs and tests left on the broker.
+ */
+async function deliveriesGroupAtEnd(kafka: Kafka, consumerName: string): Promise<void> {
+  await ensureTopics(kafka, [{ topic: TOPICS.deliveries, partitions: PARTITIONS, replicationFactor: 1 }]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(TOPICS.deliveries);
+    await admin.setOffsets({
+      groupId: `${consumerName}-deliveries`,
+      topic: TOPICS.deliveries,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * Runs the built archive app until `count()` reaches EVENTS, then until `dirty()` (transfers whose summary the
  * summarizer has not written yet) is 0: the read model's lag behind the last event row.
  */
@@ -266,6 +287,7 @@ async function main(): Promise<void> {
     results.push(await baseline(brokers, schemas[0]));
 
     process.stdout.write('archive (PostgreSQL)…\n');
+    await deliveriesGroupAtEnd(kafka, `bench-pg-${run}`);
     const pgCount = async () =>
       Number(
         (await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemas[1]}".archived_events`))
@@ -289,6 +311,7 @@ async function main(): Promise<void> {
     );
 
     process.stdout.write('archive (SQLite)…\n');
+    await deliveriesGroupAtEnd(kafka, `bench-sqlite-${run}`);
     const file = join(sqliteDir, 'archive.sqlite');
     const sqliteCount = (table: string) => async () => {
       if (!existsSync(file)) return 0;
@@ -316,7 +339,7 @@ async function main(): Promise<void> {
     const md = [
       `# Archive consumer benchmark`,
       '',
-      `${EVENTS} events on ${PARTITIONS} partitions (4 events per file transfer), one broker, PostgreSQL at 127.0.0.1, ${cpus().length} CPUs. Steady = first row to last row; end to end includes process start and group join. Load average at the end (1, 5, 15 min): ${load.join(', ')} (a shared machine: compare the ratios). Summaries caught up = from the last event row until the summarizer had no dirty transfer left (search and attention current).`,
+      `${EVENTS} events on ${PARTITIONS} partitions (4 events per file transfer), one broker, PostgreSQL at 127.0.0.1, ${cpus().length} CPUs. Steady = first row to last row; end to end includes process start and group join. Load average at the end (1, 5, 15 min): ${load.join(', ')} (a shared machine: compare the ratios). Summaries caught up = from the last event row until the summarizer had no dirty transfer left (search and attention current). Each archive run also publishes and reads back its own delivery reports (its reports group starts at the end of the shared topic).`,
       '',
       '| run | steady events/s | × baseline | end-to-end events/s | first row after ms | total ms | summaries caught up after ms |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
