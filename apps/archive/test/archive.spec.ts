@@ -212,9 +212,16 @@ describe('archive read API (PostgreSQL)', () => {
       (e) => e.type === 'no.altinn.broker.published' && e.subject?.endsWith('312000008'),
     ) as AltinnCloudEvent;
     const transferId = published.resourceinstance as string;
-    await until('the sample events archived', async () => {
+    // The summary is written by the summarizer after ingest (eventually consistent): wait until it counts every
+    // sample event of the transfer.
+    const ofTransfer = events.filter((e) => e.resourceinstance === transferId).length;
+    await until('the sample events archived and summarised', async () => {
       const t = await get<TransferTimeline>(app, `/archive/transfers/${transferId}`);
-      return t.status === 200 && t.body.events.some((e) => e.id === published.id);
+      return (
+        t.status === 200 &&
+        t.body.events.some((e) => e.id === published.id) &&
+        t.body.transfer.eventCount === ofTransfer
+      );
     });
 
     const report: DeliveryReport = {

@@ -8,7 +8,8 @@
  * - archive (SQLite): the same app with its embedded default store.
  *
  * Throughput is measured from the first row written to the last (startup and group join excluded for all three),
- * and also reported end to end from start. Results go to bench/results/archive.{json,md}.
+ * and also reported end to end from start, and how long after the last row the summaries (search, attention)
+ * caught up. Results go to bench/results/archive.{json,md}.
  *
  * Env: KAFKA_BROKERS (default: start a private local broker), BENCH_EVENTS (default 30000),
  * BENCH_PARTITIONS (default 6), BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
@@ -17,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   type AltinnCloudEvent,
@@ -54,6 +55,8 @@ interface Result {
   endToEndEventsPerSecond: number;
   firstRowAfterMs: number;
   totalMs: number;
+  /** After the last event row, until no transfer waited for its summary (archive runs only). */
+  summariesCaughtUpAfterMs?: number;
 }
 
 function event(transfer: string, i: number): AltinnCloudEvent {
@@ -177,12 +180,37 @@ function result(label: string, started: number, first: number, end: number): Res
   };
 }
 
-/** Runs the built archive app until `count()` reaches EVENTS. */
+/**
+ * The archive also reads the shared delivery-report topic (consumer group `<CONSUMER_NAME>-deliveries`, from the
+ * beginning). Start that group at the topic's current end, so each run reads the reports of its own events (as in
+ * production) and not every report earlier runs and tests left on the broker.
+ */
+async function deliveriesGroupAtEnd(kafka: Kafka, consumerName: string): Promise<void> {
+  await ensureTopics(kafka, [{ topic: TOPICS.deliveries, partitions: PARTITIONS, replicationFactor: 1 }]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(TOPICS.deliveries);
+    await admin.setOffsets({
+      groupId: `${consumerName}-deliveries`,
+      topic: TOPICS.deliveries,
+      partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Runs the built archive app until `count()` reaches EVENTS, then until `dirty()` (transfers whose summary the
+ * summarizer has not written yet) is 0: the read model's lag behind the last event row.
+ */
 async function archive(
   label: string,
   brokers: string,
   env: Record<string, string>,
   count: () => Promise<number>,
+  dirty: () => Promise<number>,
 ): Promise<Result> {
   const main = join(REPO_ROOT, 'dist/apps/archive/main.js');
   const started = Date.now();
@@ -205,6 +233,8 @@ async function archive(
   child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-10_000)));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let first = 0;
+  let end = 0;
+  let summariesAfterMs = 0;
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`archive exited early:\n${output}`);
@@ -215,11 +245,18 @@ async function archive(
         throw new Error(`archive did not finish in 10 minutes (${n} rows)\n${output}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    end = Date.now();
+    while ((await dirty().catch(() => 1)) > 0) {
+      if (child.exitCode !== null) throw new Error(`archive exited early:\n${output}`);
+      if (Date.now() - end > 600_000) throw new Error(`summaries not caught up in 10 minutes\n${output}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    summariesAfterMs = Date.now() - end;
   } finally {
     child.kill('SIGTERM');
     await exited;
   }
-  return result(label, started, first, Date.now());
+  return { ...result(label, started, first, end), summariesCaughtUpAfterMs: summariesAfterMs };
 }
 
 async function main(): Promise<void> {
@@ -250,6 +287,7 @@ async function main(): Promise<void> {
     results.push(await baseline(brokers, schemas[0]));
 
     process.stdout.write('archive (PostgreSQL)…\n');
+    await deliveriesGroupAtEnd(kafka, `bench-pg-${run}`);
     const pgCount = async () =>
       Number(
         (await admin.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${schemas[1]}".archived_events`))
@@ -261,16 +299,25 @@ async function main(): Promise<void> {
         brokers,
         { CONSUMER_NAME: `bench-pg-${run}`, ARCHIVE_DATABASE_URL: PG_URL, ARCHIVE_DB_SCHEMA: schemas[1] },
         pgCount,
+        async () =>
+          Number(
+            (
+              await admin.query<{ n: string }>(
+                `SELECT count(*)::text AS n FROM "${schemas[1]}".transfers_dirty`,
+              )
+            ).rows[0].n,
+          ),
       ),
     );
 
     process.stdout.write('archive (SQLite)…\n');
+    await deliveriesGroupAtEnd(kafka, `bench-sqlite-${run}`);
     const file = join(sqliteDir, 'archive.sqlite');
-    const sqliteCount = async () => {
+    const sqliteCount = (table: string) => async () => {
       if (!existsSync(file)) return 0;
       const db = new Database(file, { readonly: true, fileMustExist: true });
       try {
-        return (db.prepare('SELECT count(*) AS n FROM archived_events').get() as { n: number }).n;
+        return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
       } catch {
         return 0;
       } finally {
@@ -282,21 +329,23 @@ async function main(): Promise<void> {
         'archive consumer (embedded SQLite, default settings)',
         brokers,
         { CONSUMER_NAME: `bench-sqlite-${run}`, ARCHIVE_SQLITE_PATH: file },
-        sqliteCount,
+        sqliteCount('archived_events'),
+        sqliteCount('transfers_dirty'),
       ),
     );
 
     const base = results[0].steadyEventsPerSecond;
+    const load = loadavg().map((x) => x.toFixed(2));
     const md = [
       `# Archive consumer benchmark`,
       '',
-      `${EVENTS} events on ${PARTITIONS} partitions (4 events per file transfer), one broker, PostgreSQL at 127.0.0.1, ${cpus().length} CPUs. Steady = first row to last row; end to end includes process start and group join.`,
+      `${EVENTS} events on ${PARTITIONS} partitions (4 events per file transfer), one broker, PostgreSQL at 127.0.0.1, ${cpus().length} CPUs. Steady = first row to last row; end to end includes process start and group join. Load average at the end (1, 5, 15 min): ${load.join(', ')} (a shared machine: compare the ratios). Summaries caught up = from the last event row until the summarizer had no dirty transfer left (search and attention current). Each archive run also publishes and reads back its own delivery reports (its reports group starts at the end of the shared topic).`,
       '',
-      '| run | steady events/s | × baseline | end-to-end events/s | first row after ms | total ms |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| run | steady events/s | × baseline | end-to-end events/s | first row after ms | total ms | summaries caught up after ms |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...results.map(
         (r) =>
-          `| ${r.label} | ${r.steadyEventsPerSecond} | ${(r.steadyEventsPerSecond / base).toFixed(1)} | ${r.endToEndEventsPerSecond} | ${r.firstRowAfterMs} | ${r.totalMs} |`,
+          `| ${r.label} | ${r.steadyEventsPerSecond} | ${(r.steadyEventsPerSecond / base).toFixed(1)} | ${r.endToEndEventsPerSecond} | ${r.firstRowAfterMs} | ${r.totalMs} | ${r.summariesCaughtUpAfterMs ?? '—'} |`,
       ),
     ].join('\n');
     mkdirSync(RESULTS_DIR, { recursive: true });
@@ -308,6 +357,7 @@ async function main(): Promise<void> {
           when: new Date().toISOString(),
           events: EVENTS,
           partitions: PARTITIONS,
+          loadAverage: loadavg(),
           machine: {
             cpus: cpus().length,
             cpuModel: cpus()[0]?.model,

@@ -7,12 +7,19 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { type AppLogger, APP_LOGGER, ObservabilityModule } from '@broker-events/observability';
+import {
+  type AppLogger,
+  APP_LOGGER,
+  HealthRegistry,
+  ObservabilityModule,
+} from '@broker-events/observability';
+import { Registry } from 'prom-client';
 import { pipelineProvider } from '@broker-events/messaging';
 import { ArchiveDeliveriesConsumer } from './archive-deliveries.consumer';
 import { ArchiveQueryController } from './archive-query.controller';
 import { ArchiveRetention } from './archive-retention';
 import { ArchiveSink } from './archive.sink';
+import { ArchiveSummarizer } from './archive-summarizer';
 import { ARCHIVE_STORE } from './archive.tokens';
 import { ArchiveWriter } from './archive.writer';
 import { ARCHIVE_CONFIG, type ArchiveConfig } from './config/archive.config';
@@ -39,6 +46,8 @@ export class AppModule
     private readonly writer: ArchiveWriter,
     private readonly deliveries: ArchiveDeliveriesConsumer,
     private readonly retention: ArchiveRetention,
+    private readonly summarizer: ArchiveSummarizer,
+    private readonly health: HealthRegistry,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -86,6 +95,21 @@ export class AppModule
             ),
           inject: [ARCHIVE_STORE, APP_LOGGER],
         },
+        {
+          provide: ArchiveSummarizer,
+          useFactory: (store: ArchiveStore, registry: Registry, appLogger: AppLogger) =>
+            new ArchiveSummarizer(
+              store,
+              {
+                intervalMs: config.ARCHIVE_SUMMARY_INTERVAL_MS,
+                batch: config.ARCHIVE_SUMMARY_BATCH,
+                lagWarnSeconds: config.ARCHIVE_SUMMARY_LAG_WARN_SECONDS,
+              },
+              registry,
+              appLogger.child({ component: 'summarizer' }),
+            ),
+          inject: [ARCHIVE_STORE, Registry, APP_LOGGER],
+        },
         // Every event, of every type: no filter, and no idempotency store (ON CONFLICT (source, id) is the store).
         pipelineProvider({ config, sink: ArchiveSink }),
       ],
@@ -101,6 +125,8 @@ export class AppModule
   async onApplicationBootstrap(): Promise<void> {
     await this.deliveries.start();
     this.retention.start();
+    this.summarizer.start();
+    this.health.registerNote('summarizer', () => this.summarizer.note());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -110,6 +136,8 @@ export class AppModule
 
   async onApplicationShutdown(): Promise<void> {
     await this.writer.drain();
+    // After the last batch; marks left behind are summarised by the next start (they are in the database).
+    await this.summarizer.stop();
     await this.store.close();
   }
 }

@@ -58,6 +58,23 @@ export const archiveConfigSchema = {
     min: 1,
     max: 100000,
   }),
+  ARCHIVE_SUMMARY_INTERVAL_MS: int({
+    doc: 'How often the summarizer folds newly archived events into the transfer summaries (search, attention).',
+    default: 200,
+    min: 10,
+    max: 60000,
+  }),
+  ARCHIVE_SUMMARY_BATCH: int({
+    doc: 'Dirty transfers the summarizer claims and rewrites per transaction.',
+    default: 500,
+    min: 1,
+    max: 10000,
+  }),
+  ARCHIVE_SUMMARY_LAG_WARN_SECONDS: int({
+    doc: 'Readiness shows a `summarizer` note while the oldest unsummarised transfer waits longer than this.',
+    default: 30,
+    min: 1,
+  }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
 };
 

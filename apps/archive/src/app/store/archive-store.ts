@@ -6,7 +6,7 @@ import {
   type TransferSummary,
   eventRole,
 } from '@broker-events/contracts';
-import type { AttentionQuery, DeliveryQuery, TransferQuery } from './read-model';
+import type { AttentionQuery, DeliveryQuery, SummaryLag, TransferQuery } from './read-model';
 
 /** One archived event: a column per CloudEvent attribute, the full JSON, the Kafka coordinates, the time received. */
 export interface ArchiveRow {
@@ -68,10 +68,17 @@ export interface ArchiveStore {
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   /**
-   * Inserts, ignoring rows whose (source, id) is already archived, and refreshes the summary of every transfer
-   * the batch touched, in one transaction; returns how many rows were new.
+   * Inserts, ignoring rows whose (source, id) is already archived, and marks the transfers of the new rows dirty
+   * (`transfers_dirty`), in one transaction; returns how many rows were new. Summaries follow via summarizeDirty.
    */
   insertBatch(rows: ArchiveRow[]): Promise<number>;
+  /**
+   * Claims up to `max` dirty transfers and rewrites their summaries from their events in one transaction; an
+   * event committed meanwhile leaves its transfer dirty again. Returns how many it claimed.
+   */
+  summarizeDirty(max: number): Promise<number>;
+  /** Dirty transfers and the age of the oldest mark: how far search and attention are behind ingest. */
+  summaryLag(): Promise<SummaryLag>;
   /** Stores delivery reports; a report seen again (same consumer, event, attempt) replaces the older one. */
   upsertDeliveries(reports: DeliveryReport[]): Promise<number>;
   /** Transfers, newest last event first, keyset-paged. */

@@ -40,7 +40,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description:
-      'read model: transfers (one summary row per file transfer), transfer_orgs, deliveries (consumer reports)',
+      'read model: transfers (one summary row per file transfer), transfer_orgs, transfers_dirty, deliveries (consumer reports)',
     sql: `
       CREATE TABLE transfers (
         file_transfer_id      text        PRIMARY KEY,
@@ -72,6 +72,11 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (file_transfer_id, org)
       );
       CREATE INDEX transfer_orgs_org ON transfer_orgs (org, last_time DESC, file_transfer_id DESC);
+      -- Transfers with events not yet in their summary: ingest marks, the summarizer claims and deletes.
+      CREATE TABLE transfers_dirty (
+        file_transfer_id text        PRIMARY KEY,
+        marked_at        timestamptz NOT NULL DEFAULT now()
+      );
       CREATE TABLE deliveries (
         consumer         text        NOT NULL,
         event_source     text        NOT NULL,
@@ -130,7 +135,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     description:
-      'read model: transfers (one summary row per file transfer), transfer_orgs, deliveries (consumer reports)',
+      'read model: transfers (one summary row per file transfer), transfer_orgs, transfers_dirty, deliveries (consumer reports)',
     sql: `
       CREATE TABLE transfers (
         file_transfer_id      TEXT        PRIMARY KEY,
@@ -162,6 +167,11 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (file_transfer_id, org)
       );
       CREATE INDEX transfer_orgs_org ON transfer_orgs (org, last_time DESC, file_transfer_id DESC);
+      -- Transfers with events not yet in their summary: ingest marks, the summarizer claims and deletes.
+      CREATE TABLE transfers_dirty (
+        file_transfer_id TEXT        PRIMARY KEY,
+        marked_at        TEXT        NOT NULL
+      ) WITHOUT ROWID;
       CREATE TABLE deliveries (
         consumer         TEXT        NOT NULL,
         event_source     TEXT        NOT NULL,

@@ -16,11 +16,11 @@ import {
   type DeliveryQuery,
   type TransferQuery,
   type TransferRow,
+  type SummaryLag,
   distinctReports,
   page,
   summarize,
   toSummary,
-  transferIdsOf,
 } from './read-model';
 
 /** The array types unnest() gets, column by column (same order as COLUMNS). */
@@ -65,14 +65,28 @@ const SELECT = `SELECT source, id, type, time, subject, resource, resourceinstan
                        kafka_topic, kafka_partition, kafka_offset::text AS kafka_offset, received_at`;
 
 /**
- * PostgreSQL archive. One INSERT … SELECT FROM unnest(…) per batch (a fixed statement text whatever the batch
- * size), `ON CONFLICT (source, id) DO NOTHING` so redelivered events are archived once.
+ * PostgreSQL archive. Ingest is one statement per batch (a fixed text whatever the batch size): INSERT … SELECT
+ * FROM unnest(…) `ON CONFLICT (source, id) DO NOTHING`, so redelivered events are archived once, and in the same
+ * statement the transfers of the new rows are marked in `transfers_dirty`. The summarizer (summarizeDirty) folds
+ * them into `transfers` / `transfer_orgs` later, off the hot path.
+ *
+ * The race, and why no event is ever left out of a summary: ingest marks a transfer with
+ * `ON CONFLICT DO UPDATE` (a no-op update), which locks an existing mark until ingest commits; the summarizer
+ * claims marks with `FOR UPDATE SKIP LOCKED` and deletes them in the transaction that recomputes the summaries.
+ * - Ingest's mark is locked (ingest not committed): the summarizer skips the transfer; it stays dirty and is
+ *   summarised on a later round, after ingest committed.
+ * - The summarizer claimed (deleted, not committed) the mark first: ingest's upsert waits on that row lock until
+ *   the summarizer commits, finds the row gone and inserts a fresh mark. The summary just written may miss the
+ *   event, but the transfer is dirty again, so the next round includes it.
+ * - Ingest committed before the claim: the summarizer's event read (a later statement, READ COMMITTED) sees it.
+ * Marks are inserted in file_transfer_id order so concurrent batches lock them in one order (no deadlock).
  */
 export class PostgresArchiveStore extends PostgresStore implements ArchiveStore {
   private readonly table: string;
   private readonly transfers: string;
   private readonly orgs: string;
   private readonly deliveriesTable: string;
+  private readonly dirty: string;
   private readonly insertSql: string;
   private readonly upsertTransfersSql: string;
 
@@ -83,6 +97,7 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
     this.transfers = this.qualified('transfers');
     this.orgs = this.qualified('transfer_orgs');
     this.deliveriesTable = this.qualified('deliveries');
+    this.dirty = this.qualified('transfers_dirty');
     this.upsertTransfersSql = `INSERT INTO ${this.transfers} (${TRANSFER_COLUMNS.join(', ')})
       SELECT id, resource, ARRAY(SELECT jsonb_array_elements_text(orgs)), first_time, last_time, last_type,
              event_count, phase, ARRAY(SELECT jsonb_array_elements_text(recipients)),
@@ -97,7 +112,14 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
         ${TRANSFER_COLUMNS.slice(1)
           .map((c) => `${c} = EXCLUDED.${c}`)
           .join(', ')}`;
-    this.insertSql = `INSERT INTO ${this.table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${params}) ON CONFLICT (source, id) DO NOTHING`;
+    this.insertSql = `WITH inserted AS (
+        INSERT INTO ${this.table} (${COLUMNS.join(', ')}) SELECT * FROM unnest(${params})
+        ON CONFLICT (source, id) DO NOTHING RETURNING resourceinstance),
+      marked AS (
+        INSERT INTO ${this.dirty} (file_transfer_id)
+        SELECT DISTINCT resourceinstance FROM inserted WHERE resourceinstance IS NOT NULL ORDER BY 1
+        ON CONFLICT (file_transfer_id) DO UPDATE SET marked_at = ${this.dirty}.marked_at)
+      SELECT count(*)::int AS n FROM inserted`;
   }
 
   async migrate(): Promise<number[]> {
@@ -140,16 +162,40 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
   }
 
   /**
-   * Recomputes the summaries of these transfers from all their events. Each transfer is locked first (sorted
-   * ids, transaction-scoped advisory locks), so two batches carrying events of one transfer take turns and the
-   * second sees the first's events.
+   * Claims up to `max` dirty transfers and rewrites their summaries from all their events, in one transaction
+   * (see the class comment for the race with ingest). Returns how many transfers it claimed; fewer than `max`
+   * means none were left (or the rest are being written right now). `beforeCommit` is for tests.
+   */
+  async summarizeDirty(max: number, beforeCommit?: () => Promise<void>): Promise<number> {
+    return this.inTransaction(async (client) => {
+      const claimed = await client.query<{ id: string }>(
+        `DELETE FROM ${this.dirty} WHERE file_transfer_id IN (
+           SELECT file_transfer_id FROM ${this.dirty} ORDER BY marked_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING file_transfer_id AS id`,
+        [max],
+      );
+      await this.refreshTransfers(
+        client,
+        claimed.rows.map((r) => r.id),
+      );
+      await beforeCommit?.();
+      return claimed.rows.length;
+    });
+  }
+
+  async summaryLag(): Promise<SummaryLag> {
+    const r = await this.pool.query<{ n: number; oldest: number | null }>(
+      `SELECT count(*)::int AS n, extract(epoch FROM now() - min(marked_at))::float8 AS oldest FROM ${this.dirty}`,
+    );
+    return { dirtyTransfers: r.rows[0]?.n ?? 0, oldestSeconds: r.rows[0]?.oldest ?? 0 };
+  }
+
+  /**
+   * Recomputes the summaries of these transfers from all their events; a transfer without events left (retention
+   * took them) loses its summary.
    */
   private async refreshTransfers(client: PoolClient, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await client.query(
-      `SELECT pg_advisory_xact_lock(hashtext('archive-transfer:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`,
-      [ids],
-    );
     const events = await client.query<SummaryDbRow>(
       `SELECT resourceinstance, type, time, subject, alternativesubject, role, resource, received_at
          FROM ${this.table} WHERE resourceinstance = ANY($1::text[])`,
@@ -175,6 +221,12 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
         })),
       ),
     );
+    const gone = ids.filter((id) => !byTransfer.has(id));
+    if (gone.length > 0) {
+      await client.query(`DELETE FROM ${this.transfers} WHERE file_transfer_id = ANY($1::text[])`, [gone]);
+      await client.query(`DELETE FROM ${this.orgs} WHERE file_transfer_id = ANY($1::text[])`, [gone]);
+    }
+    if (rows.length === 0) return;
     await client.query(this.upsertTransfersSql, transferColumns(rows));
     const pairs = rows.flatMap((t) => t.organisations.map((o) => [t.fileTransferId, o, t.lastTime]));
     await client.query(
@@ -211,11 +263,8 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
       ];
       values.forEach((v, c) => (columns[c][i] = v));
     });
-    return this.inTransaction(async (client) => {
-      const result = await client.query(this.insertSql, columns);
-      await this.refreshTransfers(client, transferIdsOf(rows));
-      return result.rowCount ?? 0;
-    });
+    const result = await this.pool.query<{ n: number }>(this.insertSql, columns);
+    return result.rows[0]?.n ?? 0;
   }
 
   async upsertDeliveries(reports: DeliveryReport[]): Promise<number> {
@@ -379,7 +428,8 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
       const cutoff = before.toISOString();
       const ids = (
         await client.query<{ id: string }>(
-          `SELECT file_transfer_id AS id FROM ${this.transfers} WHERE last_received_at < $1
+          `SELECT file_transfer_id AS id FROM ${this.transfers} t WHERE last_received_at < $1
+              AND NOT EXISTS (SELECT 1 FROM ${this.dirty} d WHERE d.file_transfer_id = t.file_transfer_id)
             ORDER BY last_received_at LIMIT $2`,
           [cutoff, max],
         )
@@ -390,12 +440,9 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
       let events = 0;
       let deliveries = 0;
       if (ids.length > 0) {
-        // The same per-transfer locks as ingest: a late event of one of these transfers waits, then finds it
-        // gone and starts a fresh summary.
-        await client.query(
-          `SELECT pg_advisory_xact_lock(hashtext('archive-transfer:' || id)) FROM unnest($1::text[]) AS id ORDER BY id`,
-          [ids],
-        );
+        // Dirty transfers (events not yet summarised) are skipped above. A late event committed after that check
+        // survives (only events received before the cutoff are deleted) and leaves its transfer dirty, so the
+        // summarizer starts a fresh summary from it; the DELETE re-checks a summary updated meanwhile.
         const gone = await client.query<{ id: string }>(
           `DELETE FROM ${this.transfers} WHERE file_transfer_id = ANY($1::text[]) AND last_received_at < $2
            RETURNING file_transfer_id AS id`,
@@ -405,9 +452,10 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
         transfers = deleted.length;
         events =
           (
-            await client.query(`DELETE FROM ${this.table} WHERE resourceinstance = ANY($1::text[])`, [
-              deleted,
-            ])
+            await client.query(
+              `DELETE FROM ${this.table} WHERE resourceinstance = ANY($1::text[]) AND received_at < $2`,
+              [deleted, cutoff],
+            )
           ).rowCount ?? 0;
         await client.query(`DELETE FROM ${this.orgs} WHERE file_transfer_id = ANY($1::text[])`, [deleted]);
         deliveries =

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { type DeliveryReport, canonicalEventType, parseCloudEvent } from '@broker-events/contracts';
 import { loadSample, sampleEvent } from '@broker-events/contracts/testing';
 import { dropPostgresSchema } from '@broker-events/testing';
+import { Client } from 'pg';
 import { type ArchiveRow, type ArchiveStore, toArchiveRow } from './archive-store';
 import { PostgresArchiveStore } from './postgres-archive.store';
 import { decodeCursor, encodeCursor } from './read-model';
@@ -30,6 +31,12 @@ function fromSample(
     { topic: 'altinn.broker.events.v1', partition: 0, offset: '1' },
     receivedAt,
   );
+}
+
+/** Runs the summarizer's step until a round finds no dirty transfer: the read model has caught up with ingest. */
+async function settle(store: ArchiveStore): Promise<void> {
+  while ((await store.summarizeDirty(100)) > 0);
+  expect((await store.summaryLag()).dirtyTransfers).toBe(0);
 }
 
 function report(overrides: Partial<DeliveryReport>): DeliveryReport {
@@ -91,8 +98,26 @@ describe.each([
       fromSample('current-filetransferinitialized-sender', c, resource, '2031-01-03T09:00:00Z'),
       fromSample('current-uploadfailed-sender', c, resource, '2031-01-03T09:00:09Z'),
     ]);
+    await settle(store);
   });
   afterAll(() => store.close());
+
+  it('ingest only marks transfers dirty; the summarizer step writes their summaries', async () => {
+    const t = randomUUID();
+    const res = `${resource}-dirty`;
+    const first = fromSample('current-filetransferinitialized-sender', t, res, '2031-01-05T10:00:00Z');
+    expect(await store.insertBatch([first])).toBe(1);
+    expect(await store.transfer(t)).toBeUndefined();
+    expect((await store.summaryLag()).dirtyTransfers).toBe(1);
+    await settle(store);
+    expect((await store.transfer(t))?.eventCount).toBe(1);
+    // A redelivery adds nothing, so it marks nothing.
+    expect(await store.insertBatch([first])).toBe(0);
+    expect((await store.summaryLag()).dirtyTransfers).toBe(0);
+    await store.insertBatch([fromSample('current-published-sender', t, res, '2031-01-05T10:00:10Z')]);
+    await settle(store);
+    expect(await store.transfer(t)).toMatchObject({ eventCount: 2, state: { phase: 'published' } });
+  });
 
   it('summarises a transfer from all its events, whatever order the batches came in', async () => {
     expect(await store.transfer(a)).toEqual({
@@ -247,6 +272,7 @@ describe.each([
       received,
     );
     await store.insertBatch([loose]);
+    await settle(store);
     await store.upsertDeliveries([
       report({ fileTransferId: old[0], at: '2020-01-01T00:00:20.000Z' }),
       report({ fileTransferId: null, at: '2020-01-01T00:00:20.000Z', consumer: `loose-${run}` }),
@@ -283,7 +309,63 @@ describe.each([
     const rows = Array.from({ length: 8 }, (_, i) =>
       fromSample('current-downloadconfirmed-sender', t, resource, `2031-01-04T10:00:0${i}Z`),
     );
+    // Summarizer rounds run while the batches commit: however they interleave, the transfer ends with all 8.
+    let writing = true;
+    const summarizing = (async () => {
+      while (writing) await store.summarizeDirty(100);
+    })();
     await Promise.all(rows.map((r) => store.insertBatch([r])));
+    writing = false;
+    await summarizing;
+    await settle(store);
     expect((await store.transfer(t))?.eventCount).toBe(8);
   });
 });
+
+describe('PostgreSQL summarizer and ingest racing on one transfer', () => {
+  const store = new PostgresArchiveStore(PG_URL, schema);
+  const resource = `urn:altinn:resource:rm-race-${randomBytes(3).toString('hex')}`;
+  afterAll(() => store.close());
+
+  it('an event committed while its transfer is being summarised leaves the transfer dirty again', async () => {
+    await store.migrate();
+    const t = randomUUID();
+    await store.insertBatch([
+      fromSample('current-filetransferinitialized-sender', t, resource, '2031-02-01T10:00:00Z'),
+    ]);
+    let ingest: Promise<number> | undefined;
+    // The summarizer has claimed the mark and read one event; before it commits, a second event of the transfer
+    // is ingested. Ingest must wait for the claim (its mark upsert meets the deleted, still locked row) …
+    await store.summarizeDirty(100, async () => {
+      ingest = store.insertBatch([
+        fromSample('current-published-sender', t, resource, '2031-02-01T10:00:10Z'),
+      ]);
+      await waitForLockWait();
+    });
+    // … and, once the summary without it is committed, mark the transfer again.
+    expect(await ingest).toBe(1);
+    expect((await store.transfer(t))?.eventCount).toBe(1);
+    expect((await store.summaryLag()).dirtyTransfers).toBeGreaterThanOrEqual(1);
+    await settle(store);
+    expect(await store.transfer(t)).toMatchObject({ eventCount: 2, state: { phase: 'published' } });
+  });
+});
+
+/** Until some session of this database waits on a row lock (the blocked ingest), polling pg_stat_activity. */
+async function waitForLockWait(): Promise<void> {
+  const client = new Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    for (;;) {
+      const r = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`,
+        [`%${schema}%transfers_dirty%`],
+      );
+      if ((r.rows[0]?.n ?? 0) > 0) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -156,6 +156,12 @@ export interface AttentionQuery {
   limit: number;
 }
 
+/** How far the summaries are behind ingest: transfers with unsummarised events, and how long the oldest waits. */
+export interface SummaryLag {
+  dirtyTransfers: number;
+  oldestSeconds: number;
+}
+
 export interface DeliveryQuery {
   consumer?: string;
   outcome?: DeliveryOutcome;

@@ -16,6 +16,7 @@ import {
   type DeliveryQuery,
   type TransferQuery,
   type TransferRow,
+  type SummaryLag,
   distinctReports,
   page,
   summarize,
@@ -51,6 +52,7 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
   private upsertTransfer?: Database.Statement;
   private upsertOrg?: Database.Statement;
   private upsertDelivery?: Database.Statement;
+  private markDirty?: Database.Statement;
 
   constructor(path: string) {
     super(path, { synchronous: 'NORMAL' });
@@ -79,7 +81,39 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
     }
   }
 
-  /** Recomputes the summaries of these transfers from all their events (inside the caller's transaction). */
+  /**
+   * Claims up to `max` dirty transfers and rewrites their summaries, in one transaction. SQLite has one writer
+   * and better-sqlite3 runs a transaction synchronously, so no ingest batch can commit in between: the race the
+   * PostgreSQL store handles with row locks cannot happen here.
+   */
+  async summarizeDirty(max: number): Promise<number> {
+    return this.db.transaction(() => {
+      const ids = (
+        this.db
+          .prepare(
+            'DELETE FROM transfers_dirty WHERE file_transfer_id IN (SELECT file_transfer_id FROM transfers_dirty ORDER BY marked_at LIMIT ?) RETURNING file_transfer_id AS id',
+          )
+          .all(max) as { id: string }[]
+      ).map((r) => r.id);
+      this.refreshTransfers(ids);
+      return ids.length;
+    })();
+  }
+
+  async summaryLag(): Promise<SummaryLag> {
+    const r = this.db
+      .prepare('SELECT count(*) AS n, min(marked_at) AS oldest FROM transfers_dirty')
+      .get() as { n: number; oldest: string | null };
+    return {
+      dirtyTransfers: r.n,
+      oldestSeconds: r.oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(r.oldest)) / 1000),
+    };
+  }
+
+  /**
+   * Recomputes the summaries of these transfers from all their events (inside the caller's transaction); a
+   * transfer without events left loses its summary.
+   */
   private refreshTransfers(ids: string[]): void {
     if (ids.length === 0) return;
     const events = this.db
@@ -110,6 +144,13 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
       `INSERT INTO transfer_orgs (file_transfer_id, org, last_time) VALUES (?, ?, ?)
        ON CONFLICT (file_transfer_id, org) DO UPDATE SET last_time = excluded.last_time`,
     ));
+    const gone = JSON.stringify(ids.filter((id) => !byTransfer.has(id)));
+    this.db
+      .prepare('DELETE FROM transfers WHERE file_transfer_id IN (SELECT value FROM json_each(?))')
+      .run(gone);
+    this.db
+      .prepare('DELETE FROM transfer_orgs WHERE file_transfer_id IN (SELECT value FROM json_each(?))')
+      .run(gone);
     for (const [id, list] of byTransfer) {
       const t = summarize(
         id,
@@ -148,10 +189,14 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
     const insert = (this.insert ??= this.db.prepare(
       `INSERT INTO archived_events (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (source, id) DO NOTHING`,
     ));
+    const mark = (this.markDirty ??= this.db.prepare(
+      'INSERT INTO transfers_dirty (file_transfer_id, marked_at) VALUES (?, ?) ON CONFLICT (file_transfer_id) DO NOTHING',
+    ));
     const run = this.db.transaction((batch: ArchiveRow[]) => {
       let inserted = 0;
+      const touched: ArchiveRow[] = [];
       for (const r of batch) {
-        inserted += insert.run(
+        const changes = insert.run(
           r.source,
           r.id,
           r.specversion,
@@ -171,8 +216,11 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
           BigInt(r.kafkaOffset),
           r.receivedAt.toISOString(),
         ).changes;
+        inserted += changes;
+        if (changes > 0) touched.push(r);
       }
-      this.refreshTransfers(transferIdsOf(batch));
+      const now = new Date().toISOString();
+      for (const id of transferIdsOf(touched)) mark.run(id, now);
       return inserted;
     });
     return run(rows);
@@ -342,7 +390,9 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
       const ids = (
         this.db
           .prepare(
-            'SELECT file_transfer_id AS id FROM transfers WHERE last_received_at < ? ORDER BY last_received_at LIMIT ?',
+            `SELECT file_transfer_id AS id FROM transfers t WHERE last_received_at < ?
+               AND NOT EXISTS (SELECT 1 FROM transfers_dirty d WHERE d.file_transfer_id = t.file_transfer_id)
+             ORDER BY last_received_at LIMIT ?`,
           )
           .all(cutoff, max) as { id: string }[]
       ).map((r) => r.id);
