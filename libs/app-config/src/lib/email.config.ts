@@ -68,8 +68,8 @@ export const emailConfigSchema = {
     default: 'nb',
   }),
   EMAIL_SUMMARY_AFTER_SECONDS: int({
-    doc: 'Events older than this when read (a catch-up after an outage) are not mailed one by one but listed in one summary mail per address; 0 = off.',
-    default: 3600,
+    doc: 'Events older than this when read (a catch-up after an outage) are not mailed one by one but listed in one summary mail per address; 0 = off. Off unless set, so a consumer never changes how it mails without being told to; the Kubernetes base sets 3600.',
+    default: 0,
     min: 0,
   }),
   EMAIL_SUMMARY_QUIET_SECONDS: int({
