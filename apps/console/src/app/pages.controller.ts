@@ -145,8 +145,14 @@ export class PagesController {
           ),
         ),
       ),
-      readTopic(this.kafka, TOPICS.quarantine, { limit: 5000 }).then(
-        (records) => ({ items: records.slice(-50).reverse().map(toQuarantined) }),
+      readTopic(this.kafka, TOPICS.quarantine, { newest: 200 }).then(
+        (records) => ({
+          // The newest 50 across partitions (records come sorted by partition, then offset).
+          items: [...records]
+            .sort((a, b) => Number(b.timestamp) - Number(a.timestamp))
+            .slice(0, 50)
+            .map(toQuarantined),
+        }),
         (error: unknown) =>
           /does not exist/.test(message(error)) ? { items: [] } : { error: message(error) },
       ),

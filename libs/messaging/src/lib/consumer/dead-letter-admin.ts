@@ -30,13 +30,14 @@ export interface DeadLetter extends StoredRecord {
 }
 
 /**
- * Reads every record a topic holds right now (up to `limit`), then stops. Uses a throwaway consumer group that
- * commits nothing and is deleted afterwards, so it never disturbs a real consumer.
+ * Reads every record a topic holds right now (up to `limit`), then stops; with `newest`, only the newest that
+ * many of each partition (a long topic's latest records, not its first). Uses a throwaway consumer group that is
+ * deleted afterwards, so it never disturbs a real consumer.
  */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
-  options: { limit?: number; timeoutMs?: number } = {},
+  options: { limit?: number; timeoutMs?: number; newest?: number } = {},
 ): Promise<StoredRecord[]> {
   const limit = options.limit ?? 10_000;
   const admin = kafka.admin();
@@ -54,6 +55,18 @@ export async function readTopic(
       if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
     }
     if (remaining.size === 0) return [];
+    if (options.newest !== undefined) {
+      // The throwaway group starts where we put it: the newest `newest` records of each partition.
+      const back = BigInt(Math.max(1, options.newest));
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => {
+          const start = BigInt(p.high) - back;
+          return { partition: p.partition, offset: String(start > BigInt(p.low) ? start : BigInt(p.low)) };
+        }),
+      });
+    }
     const out: StoredRecord[] = [];
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
     await consumer.connect();
