@@ -256,6 +256,7 @@ export async function seedArchive(o: SeedOptions): Promise<SeedResult> {
       'file_transfer_id',
       'org',
       'last_time',
+      'resource',
     ]);
     const deliveries = new CopyStream(o.databaseUrl, q('deliveries'), DELIVERY_COLUMNS);
     let offset = 0;
@@ -417,7 +418,7 @@ export async function seedArchive(o: SeedOptions): Promise<SeedResult> {
         awaitsConfirmation(state),
         new Date(lastReceived).toISOString(),
       ]);
-      for (const org of organisations) await transferOrgs.row([transferId, org, lastIso]);
+      for (const org of organisations) await transferOrgs.row([transferId, org, lastIso, resource]);
       if (Date.now() - lastLog > 10_000) {
         lastLog = Date.now();
         log(

@@ -30,7 +30,7 @@ describe.each([
   let store: ArchiveStore;
   beforeAll(async () => {
     store = make();
-    expect(await store.migrate()).toEqual([1, 2]);
+    expect(await store.migrate()).toEqual([1, 2, 3]);
     expect(await store.migrate()).toEqual([]);
   });
   afterAll(() => store.close());

@@ -98,6 +98,21 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_outcome ON deliveries (outcome, at DESC);
     `,
   },
+  {
+    version: 3,
+    description:
+      'transfer_orgs.resource (backfilled from transfers) and index (org, resource, last_time, id): an organisation + resource search is one index range',
+    sql: `
+      -- Without it, "org X and resource Y" walked X's whole (org, last_time) range and joined every row to
+      -- transfers to test the resource (168 ms p95 at 10 M events). The summarizer writes the column from now on.
+      ALTER TABLE transfer_orgs ADD COLUMN resource text;
+      UPDATE transfer_orgs o SET resource = t.resource
+        FROM transfers t
+       WHERE t.file_transfer_id = o.file_transfer_id AND t.resource IS NOT NULL;
+      CREATE INDEX transfer_orgs_org_resource
+        ON transfer_orgs (org, resource, last_time DESC, file_transfer_id DESC);
+    `,
+  },
 ];
 
 export const SQLITE_MIGRATIONS: readonly Migration[] = [
@@ -191,6 +206,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_at ON deliveries (at DESC);
       CREATE INDEX deliveries_consumer ON deliveries (consumer, at DESC);
       CREATE INDEX deliveries_outcome ON deliveries (outcome, at DESC);
+    `,
+  },
+  {
+    version: 3,
+    description:
+      'transfer_orgs.resource (backfilled from transfers) and index (org, resource, last_time, id): an organisation + resource search is one index range',
+    sql: `
+      ALTER TABLE transfer_orgs ADD COLUMN resource TEXT;
+      UPDATE transfer_orgs SET resource =
+        (SELECT t.resource FROM transfers t WHERE t.file_transfer_id = transfer_orgs.file_transfer_id);
+      CREATE INDEX transfer_orgs_org_resource
+        ON transfer_orgs (org, resource, last_time DESC, file_transfer_id DESC);
     `,
   },
 ];

@@ -228,12 +228,20 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
     }
     if (rows.length === 0) return;
     await client.query(this.upsertTransfersSql, transferColumns(rows));
-    const pairs = rows.flatMap((t) => t.organisations.map((o) => [t.fileTransferId, o, t.lastTime]));
+    // One row per (transfer, organisation) with the transfer's last time and resource, both of which a later
+    // event can change (the resource is the latest-received event's, so it can go from null to a value).
+    const pairs = rows.flatMap((t) => t.organisations.map((org) => ({ t, org })));
     await client.query(
-      `INSERT INTO ${this.orgs} (file_transfer_id, org, last_time)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
-       ON CONFLICT (file_transfer_id, org) DO UPDATE SET last_time = EXCLUDED.last_time`,
-      [pairs.map((x) => x[0]), pairs.map((x) => x[1]), pairs.map((x) => x[2])],
+      `INSERT INTO ${this.orgs} (file_transfer_id, org, last_time, resource)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[])
+       ON CONFLICT (file_transfer_id, org) DO UPDATE
+         SET last_time = EXCLUDED.last_time, resource = EXCLUDED.resource`,
+      [
+        pairs.map((x) => x.t.fileTransferId),
+        pairs.map((x) => x.org),
+        pairs.map((x) => x.t.lastTime),
+        pairs.map((x) => x.t.resource),
+      ],
     );
   }
 
@@ -312,14 +320,16 @@ export class PostgresArchiveStore extends PostgresStore implements ArchiveStore 
     let time = 't.last_time';
     let id = 't.file_transfer_id';
     if (q.org !== undefined) {
-      // The org index (org, last_time, id) drives the scan and the order; the summary is joined per row.
+      // An org index drives the scan and the order; the summary is joined per row. With a resource as well,
+      // (org, resource, last_time, id) is one range in the order wanted, instead of the organisation's whole
+      // (org, last_time, id) range with the resource tested on every joined summary.
       from = `${this.orgs} o JOIN ${this.transfers} t ON t.file_transfer_id = o.file_transfer_id`;
       where.push(`o.org = ${p(q.org)}`);
+      if (q.resource !== undefined) where.push(`o.resource = ${p(q.resource)}`);
       time = 'o.last_time';
       id = 'o.file_transfer_id';
-    }
+    } else if (q.resource !== undefined) where.push(`t.resource = ${p(q.resource)}`);
     if (q.fileTransferId !== undefined) where.push(`${id} = ${p(q.fileTransferId)}`);
-    if (q.resource !== undefined) where.push(`t.resource = ${p(q.resource)}`);
     if (q.type !== undefined) where.push(`t.last_type = ${p(q.type)}`);
     if (q.from !== undefined) where.push(`${time} >= ${p(q.from.toISOString())}`);
     if (q.to !== undefined) where.push(`${time} < ${p(q.to.toISOString())}`);

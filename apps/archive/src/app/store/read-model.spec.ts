@@ -5,6 +5,7 @@ import { dropPostgresSchema } from '@broker-events/testing';
 import { Client } from 'pg';
 import { type ArchiveRow, type ArchiveStore, toArchiveRow } from './archive-store';
 import { PostgresArchiveStore } from './postgres-archive.store';
+import { POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS } from './migrations';
 import { decodeCursor, encodeCursor } from './read-model';
 import { SqliteArchiveStore } from './sqlite-archive.store';
 
@@ -81,7 +82,7 @@ describe.each([
 
   beforeAll(async () => {
     store = make();
-    expect(await store.migrate()).toEqual([1, 2]);
+    expect(await store.migrate()).toEqual([1, 2, 3]);
     // Transfer a: the sender's whole story, in two batches and out of order.
     await store.insertBatch([
       fromSample('current-published-sender', a, resource, '2031-01-01T10:00:12Z'),
@@ -174,6 +175,95 @@ describe.each([
     expect(seen).toEqual(
       (await store.searchTransfers({ resource, ...filter, limit: 10 })).items.map((t) => t.fileTransferId),
     );
+  });
+
+  it("searches an organisation's transfers of one resource: exactly those, newest first, with every filter", async () => {
+    const mine = `${resource}-org-res`;
+    const other = `${resource}-org-res-other`;
+    // Five of SENDER's transfers of `mine` (two with the same last time, so the id breaks the tie); one of
+    // SENDER's of `other`; one of RECIPIENT's of `mine`.
+    const times = [
+      '2031-01-06T10:00:01Z',
+      '2031-01-06T10:00:02Z',
+      '2031-01-06T10:00:03Z',
+      '2031-01-06T10:00:03Z',
+    ];
+    const ours = times.map((time) => ({ id: randomUUID(), time }));
+    const failed = { id: randomUUID(), time: '2031-01-06T10:00:09Z' };
+    const [elsewhere, theirs] = [randomUUID(), randomUUID()];
+    await store.insertBatch([
+      ...ours.map((t) => fromSample('current-filetransferinitialized-sender', t.id, mine, t.time)),
+      fromSample('current-filetransferinitialized-sender', failed.id, mine, '2031-01-06T10:00:00Z'),
+      fromSample('current-uploadfailed-sender', failed.id, mine, failed.time),
+      fromSample('current-filetransferinitialized-sender', elsewhere, other, '2031-01-06T10:00:04Z'),
+      fromSample('current-published-recipient', theirs, mine, '2031-01-06T10:00:05Z'),
+    ]);
+    await settle(store);
+    const newestFirst = [...ours, failed]
+      .sort((x, y) => Date.parse(y.time) - Date.parse(x.time) || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0))
+      .map((t) => t.id);
+    const ids = async (q: Partial<Parameters<ArchiveStore['searchTransfers']>[0]>): Promise<string[]> =>
+      (await store.searchTransfers({ limit: 10, ...q })).items.map((t) => t.fileTransferId);
+
+    expect(await ids({ org: SENDER, resource: mine })).toEqual(newestFirst);
+    expect(await ids({ org: SENDER, resource: other })).toEqual([elsewhere]);
+    expect(await ids({ org: RECIPIENT, resource: mine })).toEqual([theirs]);
+    expect(await ids({ org: RECIPIENT, resource: other })).toEqual([]);
+    expect(await ids({ org: SENDER, resource: mine, type: 'no.altinn.broker.uploadfailed' })).toEqual([
+      failed.id,
+    ]);
+    expect(
+      await ids({
+        org: SENDER,
+        resource: mine,
+        type: 'no.altinn.broker.filetransferinitialized',
+        from: new Date('2031-01-06T10:00:02Z'),
+        to: new Date('2031-01-06T10:00:09Z'),
+      }),
+    ).toEqual(newestFirst.filter((id) => id !== failed.id && id !== ours[0].id));
+    expect(await ids({ org: SENDER, resource: mine, fileTransferId: ours[1].id })).toEqual([ours[1].id]);
+    expect(await ids({ org: SENDER, resource: mine, fileTransferId: theirs })).toEqual([]);
+
+    // Two at a time, following `next`: every transfer once, in order, and the tie on the last time split right.
+    const pages: string[][] = [];
+    let after: ReturnType<typeof decodeCursor>;
+    do {
+      const result = await store.searchTransfers({ org: SENDER, resource: mine, after, limit: 2 });
+      pages.push(result.items.map((t) => t.fileTransferId));
+      after = result.next === undefined ? undefined : decodeCursor(result.next);
+    } while (after !== undefined);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(pages.flat()).toEqual(newestFirst);
+  });
+
+  it("moves a transfer's organisation rows to the resource its later events carry", async () => {
+    const t = randomUUID();
+    const [first, second] = [`${resource}-late-1`, `${resource}-late-2`];
+    const found = async (res: string): Promise<string[]> =>
+      (await store.searchTransfers({ org: SENDER, resource: res, limit: 10 })).items.map(
+        (x) => x.fileTransferId,
+      );
+    // The column is nullable (an event archived without a resource): the summary starts without one.
+    await store.insertBatch([
+      {
+        ...fromSample('current-filetransferinitialized-sender', t, first, '2031-01-07T10:00:00Z'),
+        resource: null,
+      },
+    ]);
+    await settle(store);
+    expect((await store.transfer(t))?.resource).toBeNull();
+    expect(await found(first)).toEqual([]);
+    await store.insertBatch([
+      fromSample('current-uploadprocessing-sender', t, first, '2031-01-07T10:00:05Z'),
+    ]);
+    await settle(store);
+    expect((await store.transfer(t))?.resource).toBe(first);
+    expect(await found(first)).toEqual([t]);
+    // The resource is the latest-arrived event's, so it can change again.
+    await store.insertBatch([fromSample('current-published-sender', t, second, '2031-01-07T10:00:10Z')]);
+    await settle(store);
+    expect(await found(second)).toEqual([t]);
+    expect(await found(first)).toEqual([]);
   });
 
   it('keeps every delivery report once per (consumer, event, attempt, time): a re-drive keeps the history', async () => {
@@ -369,3 +459,212 @@ async function waitForLockWait(): Promise<void> {
     await client.end();
   }
 }
+
+/** A transfer's read-model rows as an archive at migration 2 (before transfer_orgs.resource) wrote them. */
+interface V2Transfer {
+  id: string;
+  resource: string | null;
+  orgs: string[];
+  lastTime: string;
+}
+
+/** A store that can stop at an older migration and write and read rows directly, for the upgrade test. */
+interface Upgradable {
+  store: ArchiveStore;
+  migrateTo(version: number): Promise<number[]>;
+  writeV2(transfers: V2Transfer[]): Promise<void>;
+  orgRows(): Promise<{ file_transfer_id: string; org: string; resource: string | null }[]>;
+}
+
+const upgradeSchema = `rm_upgrade_${randomBytes(4).toString('hex')}`;
+afterAll(() => dropPostgresSchema(PG_URL, upgradeSchema));
+
+class UpgradablePostgres extends PostgresArchiveStore implements Upgradable {
+  readonly store = this;
+  migrateTo(version: number): Promise<number[]> {
+    return this.applyMigrations(
+      'archive',
+      POSTGRES_MIGRATIONS.filter((m) => m.version <= version),
+    );
+  }
+  async writeV2(transfers: V2Transfer[]): Promise<void> {
+    for (const t of transfers) {
+      await this.pool.query(
+        `INSERT INTO ${this.qualified('transfers')} (file_transfer_id, resource, organisations, first_time, last_time,
+           last_type, event_count, phase, recipients, confirmed, never_confirmed, published_at,
+           awaiting_confirmation, last_received_at)
+         VALUES ($1, $2, $3, $4, $4, 'no.altinn.broker.filetransferinitialized', 1, 'initialized', '{}', '{}', '{}',
+                 NULL, false, $4)`,
+        [t.id, t.resource, t.orgs, t.lastTime],
+      );
+      for (const org of t.orgs)
+        await this.pool.query(
+          `INSERT INTO ${this.qualified('transfer_orgs')} (file_transfer_id, org, last_time) VALUES ($1, $2, $3)`,
+          [t.id, org, t.lastTime],
+        );
+    }
+  }
+  async orgRows(): Promise<{ file_transfer_id: string; org: string; resource: string | null }[]> {
+    return (
+      await this.pool.query<{ file_transfer_id: string; org: string; resource: string | null }>(
+        `SELECT file_transfer_id, org, resource FROM ${this.qualified('transfer_orgs')} `,
+      )
+    ).rows;
+  }
+}
+
+class UpgradableSqlite extends SqliteArchiveStore implements Upgradable {
+  readonly store = this;
+  async migrateTo(version: number): Promise<number[]> {
+    return this.applyMigrations(SQLITE_MIGRATIONS.filter((m) => m.version <= version));
+  }
+  async writeV2(transfers: V2Transfer[]): Promise<void> {
+    for (const t of transfers) {
+      this.db
+        .prepare(
+          `INSERT INTO transfers (file_transfer_id, resource, organisations, first_time, last_time, last_type,
+             event_count, phase, recipients, confirmed, never_confirmed, published_at, awaiting_confirmation,
+             last_received_at)
+           VALUES (?, ?, ?, ?, ?, 'no.altinn.broker.filetransferinitialized', 1, 'initialized', '[]', '[]', '[]',
+                   NULL, 0, ?)`,
+        )
+        .run(t.id, t.resource, JSON.stringify(t.orgs), t.lastTime, t.lastTime, t.lastTime);
+      for (const org of t.orgs)
+        this.db
+          .prepare('INSERT INTO transfer_orgs (file_transfer_id, org, last_time) VALUES (?, ?, ?)')
+          .run(t.id, org, t.lastTime);
+    }
+  }
+  async orgRows(): Promise<{ file_transfer_id: string; org: string; resource: string | null }[]> {
+    return this.db.prepare('SELECT file_transfer_id, org, resource FROM transfer_orgs').all() as {
+      file_transfer_id: string;
+      org: string;
+      resource: string | null;
+    }[];
+  }
+}
+
+describe.each([
+  ['PostgreSQL', () => new UpgradablePostgres(PG_URL, upgradeSchema)],
+  ['SQLite', () => new UpgradableSqlite(':memory:')],
+] as [string, () => Upgradable][])('%s archive upgraded from migration 2', (_name, make) => {
+  let db: Upgradable;
+  afterAll(() => db?.store.close());
+
+  it('gets transfer_orgs.resource backfilled from the summaries, and its searches by it', async () => {
+    db = make();
+    expect(await db.migrateTo(2)).toEqual([1, 2]);
+    const [r1, r2] = ['urn:altinn:resource:upgrade-1', 'urn:altinn:resource:upgrade-2'];
+    const shared = {
+      id: randomUUID(),
+      resource: r1,
+      orgs: [SENDER, RECIPIENT],
+      lastTime: '2031-04-01T10:00:00.000Z',
+    };
+    const older = { id: randomUUID(), resource: r1, orgs: [SENDER], lastTime: '2031-03-01T10:00:00.000Z' };
+    const second = { id: randomUUID(), resource: r2, orgs: [SENDER], lastTime: '2031-05-01T10:00:00.000Z' };
+    const none = {
+      id: randomUUID(),
+      resource: null,
+      orgs: [RECIPIENT],
+      lastTime: '2031-06-01T10:00:00.000Z',
+    };
+    await db.writeV2([shared, older, second, none]);
+
+    expect(await db.store.migrate()).toEqual([3]);
+    const byKey = (
+      x: { file_transfer_id: string; org: string },
+      y: { file_transfer_id: string; org: string },
+    ) => (x.file_transfer_id + x.org < y.file_transfer_id + y.org ? -1 : 1);
+    const expected = [shared, older, second, none]
+      .flatMap((t) => t.orgs.map((org) => ({ file_transfer_id: t.id, org, resource: t.resource })))
+      .sort(byKey);
+    expect((await db.orgRows()).sort(byKey)).toEqual(expected);
+
+    const ids = async (org: string, resource: string): Promise<string[]> =>
+      (await db.store.searchTransfers({ org, resource, limit: 10 })).items.map((t) => t.fileTransferId);
+    expect(await ids(SENDER, r1)).toEqual([shared.id, older.id]);
+    expect(await ids(RECIPIENT, r1)).toEqual([shared.id]);
+    expect(await ids(SENDER, r2)).toEqual([second.id]);
+    expect(
+      (await db.store.searchTransfers({ org: RECIPIENT, limit: 10 })).items.map((t) => t.fileTransferId),
+    ).toEqual([none.id, shared.id]);
+    expect(await db.store.migrate()).toEqual([]);
+  });
+});
+
+/** Every node of an EXPLAIN (FORMAT JSON) plan. */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+describe('the organisation + resource search plan', () => {
+  const query = {
+    org: SENDER,
+    resource: 'urn:altinn:resource:plan',
+    type: 'no.altinn.broker.published',
+    from: new Date('2031-01-01T00:00:00Z'),
+    after: { lastTime: '2031-06-01T00:00:00.000Z', fileTransferId: 'z' },
+    limit: 50,
+  };
+
+  it('PostgreSQL: one range of transfer_orgs_org_resource, already in order (no sort)', async () => {
+    const store = new PostgresArchiveStore(PG_URL, schema);
+    const client = new Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await store.migrate();
+      const { sql, params } = store.searchSql(query);
+      // The test tables are tiny, where a scan and a sort are cheapest whatever the indexes; with those priced
+      // out, the plan shows which index can answer the query's WHERE and ORDER BY by itself.
+      await client.query('BEGIN');
+      await client.query('SET LOCAL enable_seqscan = off');
+      await client.query('SET LOCAL enable_bitmapscan = off');
+      await client.query('SET LOCAL enable_sort = off');
+      const r = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (FORMAT JSON) ${sql}`,
+        params,
+      );
+      await client.query('ROLLBACK');
+      const plan = nodes(r.rows[0]['QUERY PLAN'][0].Plan);
+      const orgs = plan.filter((n) => n['Relation Name'] === 'transfer_orgs');
+      expect(orgs).toHaveLength(1);
+      expect(orgs[0]).toMatchObject({
+        'Node Type': expect.stringMatching(/^Index (Only )?Scan$/),
+        'Index Name': 'transfer_orgs_org_resource',
+      });
+      expect(orgs[0]['Index Cond']).toMatch(/org = .*resource = /);
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('SQLite: one range of transfer_orgs_org_resource, already in order (no temporary b-tree)', async () => {
+    class Planned extends SqliteArchiveStore {
+      plan(sql: string, params: unknown[]): string[] {
+        return (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map(
+          (r) => r.detail,
+        );
+      }
+    }
+    const store = new Planned(':memory:');
+    try {
+      await store.migrate();
+      const { sql, params } = store.searchSql(query);
+      const plan = store.plan(sql, params);
+      expect(plan[0]).toMatch(
+        /^SEARCH o USING (COVERING )?INDEX transfer_orgs_org_resource \(org=\? AND resource=\?/,
+      );
+      expect(plan.join('\n')).not.toMatch(/TEMP B-TREE/);
+    } finally {
+      await store.close();
+    }
+  });
+});

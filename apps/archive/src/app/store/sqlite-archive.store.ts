@@ -141,8 +141,8 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
          last_received_at = excluded.last_received_at`,
     ));
     const upsertOrg = (this.upsertOrg ??= this.db.prepare(
-      `INSERT INTO transfer_orgs (file_transfer_id, org, last_time) VALUES (?, ?, ?)
-       ON CONFLICT (file_transfer_id, org) DO UPDATE SET last_time = excluded.last_time`,
+      `INSERT INTO transfer_orgs (file_transfer_id, org, last_time, resource) VALUES (?, ?, ?, ?)
+       ON CONFLICT (file_transfer_id, org) DO UPDATE SET last_time = excluded.last_time, resource = excluded.resource`,
     ));
     const gone = JSON.stringify(ids.filter((id) => !byTransfer.has(id)));
     this.db
@@ -180,7 +180,7 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
         t.awaitingConfirmation ? 1 : 0,
         t.lastReceivedAt,
       );
-      for (const org of t.organisations) upsertOrg.run(t.fileTransferId, org, t.lastTime);
+      for (const org of t.organisations) upsertOrg.run(t.fileTransferId, org, t.lastTime, t.resource);
     }
   }
 
@@ -266,19 +266,19 @@ export class SqliteArchiveStore extends SqliteStore implements ArchiveStore {
     let from = 'transfers t';
     let time = 't.last_time';
     let id = 't.file_transfer_id';
-    if (q.org !== undefined) {
-      from = 'transfer_orgs o JOIN transfers t ON t.file_transfer_id = o.file_transfer_id';
-      where.push('o.org = ?');
-      params.push(q.org);
-      time = 'o.last_time';
-      id = 'o.file_transfer_id';
-    }
     const add = (clause: string, ...values: unknown[]): void => {
       where.push(clause);
       params.push(...values);
     };
+    if (q.org !== undefined) {
+      // As in PostgreSQL: with a resource, the (org, resource, last_time, id) index is the whole search.
+      from = 'transfer_orgs o JOIN transfers t ON t.file_transfer_id = o.file_transfer_id';
+      add('o.org = ?', q.org);
+      if (q.resource !== undefined) add('o.resource = ?', q.resource);
+      time = 'o.last_time';
+      id = 'o.file_transfer_id';
+    } else if (q.resource !== undefined) add('t.resource = ?', q.resource);
     if (q.fileTransferId !== undefined) add(`${id} = ?`, q.fileTransferId);
-    if (q.resource !== undefined) add('t.resource = ?', q.resource);
     if (q.type !== undefined) add('t.last_type = ?', q.type);
     if (q.from !== undefined) add(`${time} >= ?`, q.from.toISOString());
     if (q.to !== undefined) add(`${time} < ?`, q.to.toISOString());
