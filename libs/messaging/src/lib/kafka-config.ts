@@ -2,7 +2,11 @@ import { bool, type ConfigOf, int, list, oneOf, optional, str } from '@broker-ev
 import { readFileSync } from 'node:fs';
 import type { AppLogger } from '@broker-events/observability';
 import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs';
-import { applyKafkajsEncoderFastPath, noDelaySocketFactory } from './kafkajs-tuning';
+import {
+  applyKafkajsEncoderFastPath,
+  applyKafkajsRequestQueueTimerFix,
+  noDelaySocketFactory,
+} from './kafkajs-tuning';
 
 /**
  * The Kafka connection settings every app shares. Apps spread this into their own schema, so each
@@ -106,6 +110,7 @@ export function kafkaClientConfig(
 
 export function createKafka(cfg: KafkaConnectionConfig, clientId: string, logger?: AppLogger): Kafka {
   applyKafkajsEncoderFastPath();
+  applyKafkajsRequestQueueTimerFix();
   return new Kafka(kafkaClientConfig(cfg, clientId, logger));
 }
 

@@ -5,6 +5,7 @@ import type { PartitionerArgs } from 'kafkajs';
 import {
   KAFKAJS_ENCODER_VERSION,
   applyKafkajsEncoderFastPath,
+  applyKafkajsRequestQueueTimerFix,
   javaCompatiblePartitioner,
   murmur2,
   noDelaySocketFactory,
@@ -211,5 +212,81 @@ describe('noDelaySocketFactory', () => {
       keepAlive.mockRestore();
       server.close();
     }
+  });
+});
+
+describe('applyKafkajsRequestQueueTimerFix', () => {
+  interface Queue {
+    throttledUntil: number;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+    pending: unknown[];
+    checkPendingRequests: jest.Mock;
+    scheduleCheckPendingRequests(): void;
+  }
+  /** A fresh copy of kafkajs's RequestQueue class, patched or not, and a queue object of it. */
+  function queue(patched: boolean, state: { throttledUntil: number; pending: number }): Queue {
+    let RequestQueue!: { prototype: object };
+    jest.isolateModules(() => {
+      RequestQueue = require('kafkajs/src/network/requestQueue');
+    });
+    if (patched && !applyKafkajsRequestQueueTimerFix({ version: KAFKAJS_ENCODER_VERSION, RequestQueue })) {
+      throw new Error('timer fix refused');
+    }
+    return Object.assign(Object.create(RequestQueue.prototype) as Queue, {
+      throttledUntil: state.throttledUntil,
+      throttleCheckTimeoutId: null,
+      pending: Array.from({ length: state.pending }, () => ({})),
+      checkPendingRequests: jest.fn(),
+    });
+  }
+
+  beforeEach(() => jest.useFakeTimers({ now: 1_800_000_000_000 }));
+  afterEach(() => {
+    jest.useRealTimers();
+    jest.restoreAllMocks();
+  });
+
+  it('never hands setTimeout a negative delay (kafkajs does, whenever the broker never throttled)', () => {
+    const delays = (patched: boolean): unknown[] => {
+      const spy = jest.spyOn(global, 'setTimeout');
+      queue(patched, { throttledUntil: -1, pending: 0 }).scheduleCheckPendingRequests();
+      const seen = spy.mock.calls.map((c) => c[1]);
+      spy.mockRestore();
+      return seen;
+    };
+    expect((delays(false)[0] as number) < 0).toBe(true);
+    expect(delays(true)).toEqual([1]);
+  });
+
+  it('checks the queue when kafkajs would: after a throttle ends, 10 ms for waiting requests, once at a time', () => {
+    for (const patched of [false, true]) {
+      const throttled = queue(patched, { throttledUntil: Date.now() + 50, pending: 1 });
+      throttled.scheduleCheckPendingRequests();
+      throttled.scheduleCheckPendingRequests(); // already scheduled: no second timer
+      jest.advanceTimersByTime(49);
+      expect(throttled.checkPendingRequests).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(throttled.checkPendingRequests).toHaveBeenCalledTimes(1);
+      expect(throttled.throttleCheckTimeoutId).toBeNull();
+
+      const waiting = queue(patched, { throttledUntil: -1, pending: 2 });
+      waiting.scheduleCheckPendingRequests();
+      jest.advanceTimersByTime(9);
+      expect(waiting.checkPendingRequests).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(1);
+      expect(waiting.checkPendingRequests).toHaveBeenCalledTimes(1);
+
+      const idle = queue(patched, { throttledUntil: -1, pending: 0 });
+      idle.scheduleCheckPendingRequests();
+      jest.advanceTimersByTime(1);
+      expect(idle.checkPendingRequests).toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it('leaves another kafkajs version alone', () => {
+    expect(applyKafkajsRequestQueueTimerFix({ version: '2.2.5', RequestQueue: class {} })).toBe(false);
+    expect(applyKafkajsRequestQueueTimerFix({ version: KAFKAJS_ENCODER_VERSION, RequestQueue: class {} })).toBe(
+      false,
+    );
   });
 });

@@ -217,3 +217,50 @@ export function applyKafkajsEncoderFastPath(loaded = loadKafkajsEncoder()): bool
   Encoder[FAST_PATH] = true;
   return true;
 }
+
+interface RequestQueueInstance {
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  pending: unknown[];
+  checkPendingRequests(): void;
+  scheduleCheckPendingRequests(): void;
+}
+
+const TIMER_FIX = Symbol.for('broker-events.kafkajs-request-queue-timer');
+/** kafkajs's own CHECK_PENDING_REQUESTS_INTERVAL (requestQueue/index.js), for a queue with requests waiting. */
+const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
+
+/** Loads kafkajs's internal RequestQueue class (a separate function so tests can hand in an isolated copy). */
+export function loadKafkajsRequestQueue(): { version: string; RequestQueue: unknown } {
+  const version = (require('kafkajs/package.json') as { version: string }).version;
+  const RequestQueue = require('kafkajs/src/network/requestQueue') as unknown;
+  return { version, RequestQueue };
+}
+
+/**
+ * kafkajs schedules its throttle check after every response with `setTimeout(fn, throttledUntil - now)`,
+ * which is negative whenever the broker never throttled (throttledUntil starts at -1). Node turns a negative
+ * delay into 1 ms, and Node 24 (our image's runtime) also prints a TimeoutNegativeWarning to stderr, once
+ * per process, with a meaningless number. This schedules the same check at the same time (1 ms for a delay
+ * that has passed), without the warning. Returns false and changes nothing for another kafkajs version.
+ */
+export function applyKafkajsRequestQueueTimerFix(loaded = loadKafkajsRequestQueue()): boolean {
+  if (loaded.version !== KAFKAJS_ENCODER_VERSION || typeof loaded.RequestQueue !== 'function') return false;
+  const RequestQueue = loaded.RequestQueue as { prototype: RequestQueueInstance; [TIMER_FIX]?: true };
+  if (RequestQueue[TIMER_FIX]) return true;
+  if (typeof RequestQueue.prototype.scheduleCheckPendingRequests !== 'function') return false;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function (this: RequestQueueInstance): void {
+    if (this.throttleCheckTimeoutId) return;
+    let scheduleAt = this.throttledUntil - Date.now();
+    if (this.pending.length > 0 && scheduleAt <= 0) scheduleAt = CHECK_PENDING_REQUESTS_INTERVAL_MS;
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      Math.max(1, scheduleAt),
+    );
+  };
+  RequestQueue[TIMER_FIX] = true;
+  return true;
+}
