@@ -141,7 +141,7 @@ export const CONSUMERS = APPS.filter(isConsumer);
 export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready', metrics: '/metrics' } as const;
 
 /** What docker/Dockerfile bakes into every image (ENV), under whatever compose or Kubernetes sets. */
-export const IMAGE_ENV: EnvRecord = { NODE_ENV: 'production', PORT: '8080' };
+export const IMAGE_ENV: EnvRecord = { NODE_ENV: 'production', PORT: '8080', MALLOC_ARENA_MAX: '2' };
 
 /** The uid of `node` in the official Node images (the Dockerfile's USER); Kubernetes runs as it. */
 export const NODE_UID = 1000;
@@ -153,6 +153,8 @@ export const RUNTIME_VARIABLES: readonly string[] = [
   'NODE_EXTRA_CA_CERTS',
   'TZ',
   'UV_THREADPOOL_SIZE',
+  'MALLOC_ARENA_MAX',
+  'NODE_COMPILE_CACHE',
 ];
 
 let privateKey: string | undefined;

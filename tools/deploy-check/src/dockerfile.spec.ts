@@ -103,6 +103,32 @@ describe('docker/Dockerfile', () => {
     expect(args(runtime, 'COPY').some((a) => a.includes('/dist/apps/${APP}/'))).toBe(true);
   });
 
+  it("ships V8's compiled code for the bundle, made at build time and only read at run time", () => {
+    const env: Record<string, string> = {};
+    for (const e of args(runtime, 'ENV')) for (const m of e.matchAll(/(\w+)=(\S+)/g)) env[m[1]] = m[2];
+    const cache = env['NODE_COMPILE_CACHE'];
+    expect(cache).toMatch(/^\/app\//);
+    // Not a place the containers may write to: the cache is part of the image, like the bundle.
+    expect(cache.startsWith('/app/data')).toBe(false);
+    expect(args(runtime, 'COPY')).toContain('docker/precompile.js /tmp/precompile.js');
+    expect(existsSync(join(DOCKER_DIR, 'precompile.js'))).toBe(true);
+    const step = args(runtime, 'RUN').find((r) => r.includes('precompile.js'));
+    // Node keeps one cache directory per uid: the uid the app runs as must make it.
+    expect(step).toMatch(
+      new RegExp(`setpriv --reuid=${NODE_UID} --regid=${NODE_UID} .*node /tmp/precompile\\.js /app/main\\.js "\\$NODE_COMPILE_CACHE"`),
+    );
+    // It fails the build when Node wrote no cache for that uid (no compile-cache support, a bundle that throws).
+    expect(step).toContain(`test -n "$(ls -A "$NODE_COMPILE_CACHE"/*-${NODE_UID})"`);
+    // Then root owns it, readable by all: the app reads it and cannot change it.
+    expect(step).toMatch(/chown -R root:root "\$NODE_COMPILE_CACHE" .*chmod -R a\+rX,go-w "\$NODE_COMPILE_CACHE"/);
+    // After the bundle is in place (the cache is checked against its contents) and before the switch to uid 1000.
+    const order = runtime.instructions.map((i) => `${i.keyword} ${i.args}`);
+    const at = (re: RegExp): number => order.findIndex((l) => re.test(l));
+    expect(at(/^COPY --from=build \/workspace\/dist\/apps/)).toBeLessThan(at(/^RUN .*precompile\.js/));
+    expect(at(/^RUN .*precompile\.js/)).toBeLessThan(at(/^USER /));
+    expect(at(/^RUN groupadd/)).toBeLessThan(at(/^RUN .*precompile\.js/));
+  });
+
   it.each(APPS.map((a) => a.name))(
     '%s: the webpack build emits what the Dockerfile copies (dist/apps/<app>, package.json + lock)',
     (name) => {
