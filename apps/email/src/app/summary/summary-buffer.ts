@@ -106,7 +106,7 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
   }
 
   async add(entries: PendingEntry[]): Promise<void> {
-    const insert = this.db.prepare(
+    const insert = this.statement(
       `INSERT INTO email_summary_pending (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
     );
     const now = Date.now();
@@ -133,7 +133,7 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
   }
 
   async remove(address: string, entries: PendingEntry[]): Promise<void> {
-    const del = this.db.prepare(
+    const del = this.statement(
       'DELETE FROM email_summary_pending WHERE address = ? AND source = ? AND event_id = ?',
     );
     this.db.transaction(() => {

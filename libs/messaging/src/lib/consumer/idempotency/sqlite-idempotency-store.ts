@@ -24,18 +24,16 @@ export class SqliteIdempotencyStore extends SqliteStore implements IdempotencySt
   }
 
   async seen(consumer: string, key: EventKey): Promise<boolean> {
-    const row = this.db
-      .prepare('SELECT 1 AS x FROM processed_events WHERE consumer = ? AND source = ? AND event_id = ?')
-      .get(consumer, key.source, key.id);
+    const row = this.statement(
+      'SELECT 1 AS x FROM processed_events WHERE consumer = ? AND source = ? AND event_id = ?',
+    ).get(consumer, key.source, key.id);
     return row !== undefined;
   }
 
   async remember(consumer: string, key: EventKey): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO processed_events (consumer, source, event_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-      )
-      .run(consumer, key.source, key.id, new Date().toISOString());
+    this.statement(
+      'INSERT INTO processed_events (consumer, source, event_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ).run(consumer, key.source, key.id, new Date().toISOString());
   }
 
   async prune(olderThan: Date): Promise<number> {
