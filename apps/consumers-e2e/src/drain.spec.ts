@@ -60,6 +60,9 @@ function env(smtpPort: number): Record<string, string> {
     CONSUMER_TOPICS: topic,
     CONSUMER_START_FROM: 'earliest',
     KAFKA_TOPIC_PARTITIONS: '1',
+    // One record at a time, so "the mail in flight" at SIGTERM is exactly the first one and the second is
+    // "something new". (At email's default of 32 both would be in flight, and both finished the same way.)
+    CONSUMER_CONCURRENCY: '1',
     IDEMPOTENCY_SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'drain-')), 'processed.sqlite'),
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(smtpPort),
