@@ -190,7 +190,7 @@ function soakRows(json: Record<string, unknown> | undefined, file: string): stri
     baseline?: { p99: number };
   };
   return [
-    `| soak ${s.rate}/s for ${s.durationS / 60} min: accepted / lost / archived twice / mailed twice | ${s.reconciliation.accepted} / ${s.reconciliation.lost.length} / ${s.reconciliation.duplicated.length} / ${s.mail ? s.mail.reconciliation.duplicated.length : '–'} | | [${file}](${file}) |`,
+    `| soak ${s.rate}/s for ${s.durationS / 60} min: accepted / lost / archived twice / mailed twice / never mailed | ${s.reconciliation.accepted} / ${s.reconciliation.lost.length} / ${s.reconciliation.duplicated.length} / ${s.mail ? `${s.mail.reconciliation.duplicated.length} / ${s.mail.reconciliation.lost.length}` : '– / –'} | | [${file}](${file}) |`,
     `| soak ${s.rate}/s: gateway p99 ms | ${s.gatewayLatencyMs.p99} | bare baseline ${num(s.baseline?.p99)} | [${file}](${file}) |`,
   ];
 }
