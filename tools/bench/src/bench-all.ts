@@ -181,16 +181,19 @@ function apiRows(json: Record<string, unknown> | undefined, file: string, size: 
 
 function soakRows(json: Record<string, unknown> | undefined, file: string): string[] {
   if (!json) return [];
+  // An id list is written as an array, or as { count, first } when long (tools/soak keepIdListsShort).
+  type Ids = unknown[] | { count: number };
+  const n = (ids: Ids): number => (Array.isArray(ids) ? ids.length : ids.count);
   const s = json as {
     rate: number;
     durationS: number;
-    reconciliation: { accepted: number; lost: unknown[]; duplicated: unknown[] };
-    mail?: { reconciliation: { duplicated: unknown[]; lost: unknown[] } };
+    reconciliation: { accepted: number; lost: Ids; duplicated: Ids };
+    mail?: { reconciliation: { duplicated: Ids; lost: Ids } };
     gatewayLatencyMs: { p99: number };
     baseline?: { p99: number };
   };
   return [
-    `| soak ${s.rate}/s for ${s.durationS / 60} min: accepted / lost / archived twice / mailed twice / never mailed | ${s.reconciliation.accepted} / ${s.reconciliation.lost.length} / ${s.reconciliation.duplicated.length} / ${s.mail ? `${s.mail.reconciliation.duplicated.length} / ${s.mail.reconciliation.lost.length}` : '– / –'} | | [${file}](${file}) |`,
+    `| soak ${s.rate}/s for ${s.durationS / 60} min: accepted / lost / archived twice / mailed twice / never mailed | ${s.reconciliation.accepted} / ${n(s.reconciliation.lost)} / ${n(s.reconciliation.duplicated)} / ${s.mail ? `${n(s.mail.reconciliation.duplicated)} / ${n(s.mail.reconciliation.lost)}` : '– / –'} | | [${file}](${file}) |`,
     `| soak ${s.rate}/s: gateway p99 ms | ${s.gatewayLatencyMs.p99} | bare baseline ${num(s.baseline?.p99)} | [${file}](${file}) |`,
   ];
 }

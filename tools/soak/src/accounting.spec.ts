@@ -1,4 +1,4 @@
-import { Ledger, countBy } from './accounting';
+import { Ledger, countBy, keepIdListsShort } from './accounting';
 
 describe('Ledger.reconcile', () => {
   it('finds accepted events without a row (lost), events with two rows, and rows never sent', () => {
@@ -44,5 +44,23 @@ describe('countBy', () => {
       ['x', 2],
       ['y', 1],
     ]);
+  });
+});
+
+describe('keepIdListsShort (the results file)', () => {
+  it('writes a long id list as its count and first 20 ids, and leaves everything else as it is', () => {
+    const ids = Array.from({ length: 44_319 }, (_, i) => `id-${i}`);
+    const written = JSON.parse(
+      JSON.stringify(
+        { lost: ids, duplicated: ['a', 'b'], rssByMinute: Array(30).fill(1), rate: 1000 },
+        keepIdListsShort,
+      ),
+    );
+    expect(written).toEqual({
+      lost: { count: 44_319, first: ids.slice(0, 20) },
+      duplicated: ['a', 'b'],
+      rssByMinute: Array(30).fill(1),
+      rate: 1000,
+    });
   });
 });

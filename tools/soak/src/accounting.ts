@@ -96,3 +96,12 @@ export function countBy(values: Iterable<string>): Map<string, number> {
   for (const v of values) out.set(v, (out.get(v) ?? 0) + 1);
   return out;
 }
+
+/**
+ * The results file keeps the count and the first 20 ids of each id list (lost, duplicated, never mailed, …):
+ * a failed run lists tens of thousands, which belong in the run's log, not in a committed file.
+ */
+export function keepIdListsShort(_key: string, value: unknown): unknown {
+  if (!Array.isArray(value) || value.length <= 20 || !value.every((v) => typeof v === 'string')) return value;
+  return { count: value.length, first: value.slice(0, 20) };
+}

@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ArchiveDb, dropSchema } from './archive-rows';
 import { type BaselineResult, baselineLoad } from './baseline';
+import { keepIdListsShort } from './accounting';
 import { REPO_ROOT } from './processes';
 import { type SoakReport, runSoak, soakProblems } from './soak';
 import { startPrivateKafka } from './system';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
       join(dir, `${name}.json`),
       JSON.stringify(
         { at: new Date().toISOString(), cores: cpus().length, node: process.version, baseline, ...report },
-        null,
+        keepIdListsShort,
         2,
       ) + '\n',
     );
