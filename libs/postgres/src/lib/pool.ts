@@ -23,15 +23,26 @@ function logToStderr(error: Error): void {
 
 /**
  * A pg Pool that survives the database going away. pg emits `error` on the pool when an idle connection
- * is cut (a PostgreSQL restart, a failover); with no listener that event kills the process. Queries in
- * flight still reject as usual, so callers see the failure where it matters; the pool replaces the lost
- * connection on the next query.
+ * is cut (a PostgreSQL restart, a failover), and on the client itself when the connection is checked out
+ * but has no query running (between the statements of a transaction, or while its holder awaits other
+ * work); with no listener either event kills the process. Both are reported to `onError` once. Queries in
+ * flight still reject as usual, so callers see the failure where it matters; a cut checked-out client's
+ * next query rejects, and the pool replaces the lost connection on the next query.
  */
 export function createPool(config: string | PoolConfig, onError: PoolErrorHandler = logToStderr): Pool {
   // pg is loaded with the first pool, not with this module: every app imports this library, and the apps that
   // never open a PostgreSQL pool (the gateway; the SQLite fallback) paid its load for nothing.
   const { Pool } = require('pg') as typeof PgModule;
   const pool = new Pool(typeof config === 'string' ? { connectionString: config } : config);
-  pool.on('error', onError);
+  // pg hands an idle client's error to the pool's listener as the same Error object: report it once.
+  const reported = new WeakSet<Error>();
+  const report = (error: Error): void => {
+    if (reported.has(error)) return;
+    reported.add(error);
+    onError(error);
+  };
+  pool.on('error', report);
+  // Seen in system-e2e's PostgreSQL restart: the archive's checked-out client was cut and the process died.
+  pool.on('connect', (client) => client.on('error', report));
   return pool;
 }
