@@ -264,3 +264,15 @@ export function applyKafkajsRequestQueueTimerFix(loaded = loadKafkajsRequestQueu
   RequestQueue[TIMER_FIX] = true;
   return true;
 }
+
+/**
+ * True when kafkajs's sendMessages carries our patch (patches/kafkajs+2.2.4.patch, applied by `npm ci`'s
+ * postinstall): a retry re-sends every partition not yet acknowledged to its current leader. Without it, one
+ * sendBatch that spans several brokers can lose messages on a leader change, so the publisher then sends one
+ * partition per call instead (slower, and safe).
+ */
+export function kafkajsRetriesPerPartition(
+  sendMessages: unknown = require('kafkajs/src/producer/sendMessages'),
+): boolean {
+  return (sendMessages as { retriesPerPartition?: unknown }).retriesPerPartition === true;
+}

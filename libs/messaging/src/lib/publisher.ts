@@ -1,7 +1,7 @@
 import type { KafkaRecord } from '@broker-events/contracts';
 import { type Admin, CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
 import { Batcher } from './batcher';
-import { javaCompatiblePartitioner, murmur2 } from './kafkajs-tuning';
+import { javaCompatiblePartitioner, kafkajsRetriesPerPartition, murmur2 } from './kafkajs-tuning';
 
 /** How long a topic's partition count is trusted before it is read again. */
 const PARTITION_COUNT_TTL_MS = 30_000;
@@ -15,6 +15,11 @@ export interface PublisherOptions {
   timeoutMs: number;
   /** Produce requests in flight at once. */
   maxInFlightBatches: number;
+  /**
+   * Send a batch's partitions in one sendBatch (one produce request per leader broker). Only safe with our
+   * kafkajs patch, so it defaults to whether the patch is in place; false sends one sendBatch per partition.
+   */
+  onePerBatch?: boolean;
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS: PublisherOptions = {
@@ -84,7 +89,11 @@ export class CoalescingPublisher {
     options: Partial<PublisherOptions> = {},
     private readonly observer: PublisherObserver = {},
   ) {
-    this.options = { ...DEFAULT_PUBLISHER_OPTIONS, ...options };
+    this.options = {
+      ...DEFAULT_PUBLISHER_OPTIONS,
+      onePerBatch: kafkajsRetriesPerPartition(),
+      ...options,
+    };
     this.queue = new Batcher((batch) => this.send(batch), {
       maxItems: this.options.maxBatchRecords,
       lingerMs: this.options.lingerMs,
@@ -142,7 +151,7 @@ export class CoalescingPublisher {
     try {
       const producer = await this.getProducer();
       await Promise.race([
-        this.sendPerPartition(producer, batch),
+        this.sendRecords(producer, batch),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new PublishTimeoutError(this.options.timeoutMs)),
@@ -163,18 +172,20 @@ export class CoalescingPublisher {
   }
 
   /**
-   * One sendBatch per partition, all at once, each message with its partition set here (the partitioner's
-   * own rule: murmur2 of the key modulo the partition count, round-robin without a key).
+   * Sets each message's partition here (the partitioner's own rule: murmur2 of the key modulo the partition
+   * count, round-robin without a key), so that where each record lands is known before it is sent. Then one
+   * sendBatch for the whole batch (kafkajs sends one produce request per leader broker), or, without our
+   * kafkajs patch, one sendBatch per partition, all at once.
    *
-   * Why not one sendBatch for everything: kafkajs 2.2.4 loses messages when one request of a multi-broker
-   * sendBatch fails with NOT_LEADER_OR_FOLLOWER and the partition's new leader is a broker that already
-   * answered in the first attempt. Its retry (src/producer/sendMessages.js, `brokersWithoutResponse`) only
-   * sends to brokers without a response yet, so that partition's messages are never sent again and
-   * sendBatch resolves as if they were written: the gateway answered 2xx for 64 events Kafka never held in
-   * a rolling restart (apps/cluster-e2e). With one partition per sendBatch there is one leader per call, a
-   * retry always goes to the new leader, and a caller's 2xx still means every record was acknowledged.
+   * Why the patch matters: kafkajs 2.2.4 loses messages when one request of a multi-broker sendBatch fails with
+   * NOT_LEADER_OR_FOLLOWER and the partition's new leader is a broker that already answered in the first
+   * attempt. Its retry (src/producer/sendMessages.js, `brokersWithoutResponse`) only sends to brokers without
+   * a response yet, so that partition's messages are never sent again and sendBatch resolves as if they were
+   * written: the gateway answered 2xx for 64 events Kafka never held in a rolling restart (apps/cluster-e2e).
+   * patches/kafkajs+2.2.4.patch keeps what was written per partition instead; with one partition per
+   * sendBatch there is one leader per call, so the unpatched retry is safe too, only slower.
    */
-  private async sendPerPartition(producer: Producer, batch: KafkaRecord[][]): Promise<void> {
+  private async sendRecords(producer: Producer, batch: KafkaRecord[][]): Promise<void> {
     const counts = new Map<string, number>();
     for (const records of batch) {
       for (const r of records) {
@@ -203,20 +214,34 @@ export class CoalescingPublisher {
         coordinates.push(at);
       }
     }
+    const request = (topicMessages: { topic: string; messages: Message[] }[]) =>
+      producer.sendBatch({
+        topicMessages,
+        acks: -1,
+        timeout: this.options.timeoutMs,
+        compression: CompressionTypes.None,
+      });
+    // Each partition's records got consecutive offsets from its baseOffset on, in the order sent.
+    const place = (written: { topicName: string; partition: number; baseOffset?: string }[]) => {
+      for (const meta of written) {
+        const g = groups.get(`${meta.topicName}\u0000${meta.partition}`);
+        if (!g || meta.baseOffset === undefined) continue;
+        const base = BigInt(meta.baseOffset);
+        g.at.forEach((at, i) => (at.offset = String(base + BigInt(i))));
+      }
+    };
+    if (this.options.onePerBatch) {
+      const perTopic = new Map<string, Message[]>();
+      for (const g of groups.values()) {
+        const messages = perTopic.get(g.topic);
+        if (messages) messages.push(...g.messages);
+        else perTopic.set(g.topic, [...g.messages]);
+      }
+      place(await request([...perTopic].map(([topic, messages]) => ({ topic, messages }))));
+      return;
+    }
     await Promise.all(
-      [...groups.values()].map(async (g) => {
-        const [meta] = await producer.sendBatch({
-          topicMessages: [{ topic: g.topic, messages: g.messages }],
-          acks: -1,
-          timeout: this.options.timeoutMs,
-          compression: CompressionTypes.None,
-        });
-        // One partition per request: its records got consecutive offsets from baseOffset on.
-        if (meta?.baseOffset !== undefined) {
-          const base = BigInt(meta.baseOffset);
-          g.at.forEach((at, i) => (at.offset = String(base + BigInt(i))));
-        }
-      }),
+      [...groups.values()].map(async (g) => place(await request([{ topic: g.topic, messages: g.messages }]))),
     );
   }
 
