@@ -6,7 +6,8 @@
 export { AltinnApiError, isAltinnApiError, kindForStatus } from './lib/errors';
 export type { AltinnErrorKind, ProblemDetails } from './lib/errors';
 export { DEFAULT_TIMEOUT_MS, joinUrl } from './lib/http';
-export type { FetchLike } from './lib/http';
+export type { FetchLike, HttpAnswer } from './lib/http';
+export { createNodeFetch, nodeFetch } from './lib/node-fetch';
 export { jwtExpiry, jwtPayload, loadPrivateKey, signGrant } from './lib/jwt';
 export type { GrantClaims } from './lib/jwt';
 export { AltinnTokenExchange, MaskinportenTokenProvider, StaticTokenProvider } from './lib/token-providers';

@@ -1,4 +1,5 @@
 import { AltinnApiError } from './errors';
+import { nodeFetch } from './node-fetch';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, type SentCall, readJson, send } from './http';
 import type { TokenProvider } from './token-providers';
 
@@ -45,7 +46,7 @@ export class AuthorizedHttp {
 
   constructor(private readonly options: AuthorizedHttpOptions & NoAccessOn401) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? nodeFetch;
     this.now = options.now ?? Date.now;
   }
 

@@ -235,7 +235,10 @@ export class BrokerClient {
       throw new AltinnApiError('invalid-response', operation, 'the answer has no body');
     }
     const idleMs = options.idleTimeoutMs ?? this.http.timeoutMs;
-    const source = Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
+    const source =
+      response.body instanceof Readable
+        ? response.body
+        : Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>);
     let timer: NodeJS.Timeout | undefined;
     const watchdog = new Transform({
       transform(chunk: Buffer, _enc, cb) {

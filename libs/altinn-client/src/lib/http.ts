@@ -1,7 +1,22 @@
+import type { Readable } from 'node:stream';
 import { AltinnApiError, type ProblemDetails, kindForStatus } from './errors';
 
-/** The subset of `fetch` the clients use; tests may pass a wrapper. */
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+/** What the clients read of an answer: the part of fetch's `Response` they use (a `Response` is one). */
+export interface HttpAnswer {
+  status: number;
+  ok: boolean;
+  statusText: string;
+  headers: { get(name: string): string | null };
+  /** The body unread: a Node stream (the default client, node-fetch.ts) or a web stream (`fetch`). */
+  body: Readable | ReadableStream<Uint8Array> | null;
+  text(): Promise<string>;
+}
+
+/**
+ * One HTTP call, shaped like `fetch` (which fits, as do test wrappers). The default is `nodeFetch`
+ * (node:http/node:https); the global `fetch` costs about 10 MB of memory per process.
+ */
+export type FetchLike = (input: string, init: RequestInit) => Promise<HttpAnswer>;
 
 export interface HttpOptions {
   /** Deadline for the status line and headers, and for a JSON/text body. Default 30 s. */
@@ -27,7 +42,7 @@ export interface SendOptions {
  * body is JSON); timeouts and connection failures too. Returns the response with its body unread.
  */
 export interface SentCall {
-  response: Response;
+  response: HttpAnswer;
   /** Stops the deadline timer (called once the body is read). */
   done: () => void;
   /** Aborts the request, body included. */
@@ -42,7 +57,7 @@ export async function send(url: string, opts: SendOptions): Promise<SentCall> {
     controller.abort();
   }, opts.timeoutMs);
   const done = (): void => clearTimeout(timer);
-  let response: Response;
+  let response: HttpAnswer;
   try {
     response = await opts.fetch(url, {
       method: opts.method ?? 'GET',
@@ -98,7 +113,7 @@ export async function send(url: string, opts: SendOptions): Promise<SentCall> {
 
 /** Reads the body as text under the call's deadline, mapping an abort to a timeout error. */
 export async function readText(
-  call: { response: Response; done: () => void },
+  call: { response: HttpAnswer; done: () => void },
   operation: string,
   timeoutMs: number,
 ): Promise<string> {
@@ -120,7 +135,7 @@ export async function readText(
 }
 
 export async function readJson(
-  call: { response: Response; done: () => void },
+  call: { response: HttpAnswer; done: () => void },
   operation: string,
   timeoutMs: number,
 ): Promise<unknown> {

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { nodeFetch } from './node-fetch';
 import { AltinnApiError } from './errors';
 import { DEFAULT_TIMEOUT_MS, type FetchLike, readJson, readText, send } from './http';
 import { jwtExpiry, signGrant } from './jwt';
@@ -66,7 +67,7 @@ export class MaskinportenTokenProvider extends CachingTokenProvider {
 
   constructor(private readonly options: MaskinportenGrantOptions) {
     super(options.refreshSkewMs ?? 60_000, options.now ?? Date.now);
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? nodeFetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (options.scopes.length === 0) throw new RangeError('Maskinporten: at least one scope is needed');
   }
@@ -148,7 +149,7 @@ export class AltinnTokenExchange extends CachingTokenProvider {
 
   constructor(private readonly options: AltinnExchangeOptions) {
     super(options.refreshSkewMs ?? 60_000, options.now ?? Date.now);
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? nodeFetch;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
