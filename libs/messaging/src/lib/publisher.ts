@@ -295,7 +295,11 @@ export class CoalescingPublisher {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: javaCompatiblePartitioner,
-        retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+        // kafkajs retries a failed produce with the same producer id and sequence numbers (no duplicates), only
+        // for the partitions not yet acknowledged (our patch), while the caller's deadline lasts: a leader lost
+        // to a crashed broker is replaced within ~9 s (KRaft's broker session timeout), so callers wait for
+        // it instead of getting a refusal after 300 ms. The deadline (timeoutMs) still ends the wait.
+        retry: { retries: retriesWithin(this.options.timeoutMs), initialRetryTime: 100, maxRetryTime: 1000 },
       });
       const deadline = this.options.timeoutMs;
       let timer: NodeJS.Timeout | undefined;
@@ -322,6 +326,11 @@ export class CoalescingPublisher {
     }
     return this.connecting;
   }
+}
+
+/** kafkajs retries (100, 200, 400, 800 ms, then 1 s each) that fit in `ms`, and at least 2. */
+export function retriesWithin(ms: number): number {
+  return Math.max(2, 4 + Math.ceil((ms - 1500) / 1000));
 }
 
 function elapsed(started: bigint): number {
