@@ -35,7 +35,8 @@ export type KafkaConnectionConfig = ConfigOf<typeof kafkaConfigSchema>;
 
 /**
  * kafkajs warnings that say what we chose on purpose, on every producer (re)connect: the idempotent producer
- * runs with few retries because CoalescingPublisher replaces it and the caller (Altinn) retries.
+ * runs with retries bounded by the caller's deadline (`retriesWithin` in publisher.ts), after which
+ * CoalescingPublisher replaces it and the caller (Altinn) retries.
  */
 const EXPECTED_KAFKAJS_WARNINGS = new Set([
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
