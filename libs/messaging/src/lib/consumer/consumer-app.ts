@@ -45,6 +45,7 @@ export function pipelineProvider(settings: PipelineProviderSettings): Provider {
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
         reports: config.DELIVERY_REPORTS,
+        reportFiltered: config.DELIVERY_REPORTS_FILTERED,
         createTopics: config.KAFKA_CREATE_TOPICS
           ? {
               partitions: config.KAFKA_TOPIC_PARTITIONS,

@@ -72,6 +72,10 @@ export function pipelineConfigSchema(defaults: {
       doc: 'Publish a delivery report (delivered, skipped, retry, dead-lettered; see docs/consumers.md) to `altinn.broker.deliveries.v1` for every attempt, before the offset is committed. A report that cannot be written is logged and counted (`pipeline_reports_failed_total`); the event is not delivered again for it.',
       default: true,
     }),
+    DELIVERY_REPORTS_FILTERED: bool({
+      doc: "Also report the events this consumer's filter skipped (`skipped`, `filter: not for this consumer`). Off by default: a consumer with a narrow filter would report nearly every event, each a Kafka write and an archive row, to say it did not want it. Skips of duplicates are always reported.",
+      default: false,
+    }),
     KAFKA_CREATE_TOPICS: bool({
       doc: 'Create the source, retry, DLQ (and delivery-report) topics at start-up when missing (off where Strimzi owns topics).',
       default: true,

@@ -395,6 +395,7 @@ describe('DeliveryPipeline', () => {
       const h = await start({
         filter: { exact: { role: 'Recipient' } },
         idempotency: new SqliteIdempotencyStore(':memory:'),
+        reportFiltered: true,
       });
       const delivered = sampleEvent();
       const filtered = sampleEvent({
@@ -571,6 +572,20 @@ describe('DeliveryPipeline', () => {
       await reports.caughtUp();
       expect(reportsOf(quiet.consumer)).toEqual([]);
       expect(reportsOf(onDeliveries.consumer)).toEqual([]);
+    });
+
+    it('by default reports no record its filter skipped, only those it handled', async () => {
+      const h = await start({ filter: { exact: { role: 'Recipient' } } });
+      const wanted = sampleEvent();
+      const unwanted = sampleEvent({
+        data: { Role: 'Sender' },
+        subject: 'urn:altinn:organization:identifier-no:311000004',
+      });
+      await send(h.topic, unwanted, wanted);
+      await until('both committed', async () => (await committed(h.server.groupId, h.topic))[0] === '2');
+      await reports.caughtUp();
+      expect(reportsOf(h.consumer).map((r) => [r.eventId, r.outcome])).toEqual([[wanted.id, 'delivered']]);
+      expect(await counter(h.metrics, 'pipeline_skipped_total')).toBe(1);
     });
 
     it('a report that cannot be written is counted and logged, and the event is not delivered again', async () => {

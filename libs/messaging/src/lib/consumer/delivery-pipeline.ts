@@ -52,12 +52,18 @@ export interface DeliveryPipelineOptions {
   /** Longest wait for new records in a fetch (kafkajs maxWaitTimeInMs). Default 1000. */
   maxWaitTimeMs?: number;
   /**
-   * Publish a DeliveryReport to TOPICS.deliveries for every finished attempt (delivered, skipped, retry,
-   * dead-lettered). Default true. Records read from TOPICS.deliveries itself are never reported on. A report
+   * Publish a DeliveryReport to TOPICS.deliveries for every finished attempt (delivered, skipped as a
+   * duplicate, retry, dead-lettered; filter skips only with `reportFiltered`). Default true. Records read from TOPICS.deliveries itself are never reported on. A report
    * is written (acks=all) before its record's offset is committed; one that cannot be written is logged and
    * counted (`pipeline_reports_failed_total`) and the record is not delivered again for it.
    */
   reports?: boolean;
+  /**
+   * Also report the records this consumer's filter skipped (`skipped`, `filter: not for this consumer`).
+   * Default false: a consumer with a narrow filter would report nearly every event of the stream, each a
+   * produce and a row in the archive, to say it did not want it.
+   */
+  reportFiltered?: boolean;
   /** The cluster delivery reports are written to. Default: `kafka`. */
   reportKafka?: Kafka;
   /** Create the source, retry and DLQ topics when missing (local development and tests). Default: off. */
@@ -123,6 +129,7 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
       retryTopic: this.retryTopicName,
       deadLetterTopic: this.deadLetterTopicName,
       publish: async (record) => (await this.publisher.publishAt([record]))[0],
+      reportFiltered: options.reportFiltered ?? false,
       report: reporter
         ? (report: DeliveryReport) =>
             reporter.publish([deliveryReportRecord(report)]).catch((error: unknown) =>

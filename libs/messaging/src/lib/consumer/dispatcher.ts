@@ -51,6 +51,8 @@ export interface DispatcherOptions {
    * the reporter. Unset: no reports.
    */
   report?(report: DeliveryReport): Promise<void>;
+  /** Report records the filter skipped too (`skipped`, `filter: not for this consumer`). */
+  reportFiltered?: boolean;
   hooks: DispatchHooks;
   /** Aborted on shutdown: in-place backoff ends early and the record is left for the next reader. */
   signal: AbortSignal;
@@ -152,7 +154,8 @@ export class Dispatcher {
     // 1. filter, on headers alone
     if (!this.o.accept(attributesFromHeaders(record.headers))) {
       hooks.skipped(ref, 'filter');
-      await report('skipped', history.attempts + 1, { error: 'filter: not for this consumer' });
+      if (this.o.reportFiltered)
+        await report('skipped', history.attempts + 1, { error: 'filter: not for this consumer' });
       return finish('skipped');
     }
 
