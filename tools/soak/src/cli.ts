@@ -122,6 +122,7 @@ function renderSoak(
     '| --- | ---: | --- |',
     ...apps.map((a) => `| ${a} | ${report.rssMaxMiB[a]} | ${trend(report.rssByMinuteMiB[a] ?? [])} |`),
     '',
+    ...cpuTable(report),
     o.problems.length === 0
       ? 'Nothing lost, nothing duplicated, nothing stuck.'
       : o.problems.map((p) => `- ${p}`).join('\n'),
@@ -129,6 +130,25 @@ function renderSoak(
 }
 
 /** "140 → 142 (30 minutes)": the first and last minute's peak, so growth over a long run stands out. */
+/** Where the machine's CPU went during the load: the figure behind the gateway's tail latency. */
+function cpuTable(report: SoakReport): string[] {
+  const cpu = report.cpuSeconds;
+  if (!cpu || cpu.total <= 0) return [];
+  const events = report.load.attempted;
+  const wall = cpu.total / cpus().length;
+  const row = (name: string, s: number) =>
+    `| ${name} | ${s} | ${(s / wall).toFixed(2)} | ${events > 0 ? ((s * 1000) / events).toFixed(3) : '–'} |`;
+  return [
+    `| CPU during the load (${cpus().length} cores) | CPU s | cores (average) | ms per event |`,
+    '| --- | ---: | ---: | ---: |',
+    ...Object.entries(cpu.apps).map(([app, s]) => row(app, s)),
+    row('load generator', cpu.loadGenerator),
+    row('everything else (Kafka broker, PostgreSQL, …)', cpu.rest),
+    row('machine, busy', cpu.busy),
+    '',
+  ];
+}
+
 function trend(peaks: readonly number[]): string {
   if (peaks.length === 0) return 'not sampled';
   return `${peaks[0]} → ${peaks[peaks.length - 1]} (${peaks.length} minute${peaks.length === 1 ? '' : 's'})`;

@@ -39,6 +39,33 @@ export function rssMiBOf(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The whole machine's CPU seconds so far, busy and in all (summed over cores; Linux /proc/stat). */
+export function machineCpuSeconds(): { busy: number; total: number } {
+  try {
+    const [cpu] = readFileSync('/proc/stat', 'utf8').split('\n');
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu.split(/\s+/).slice(1).map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy: busy / CLOCK_TICKS, total: (busy + idle + iowait) / CLOCK_TICKS };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/** USER_HZ: 100 on every Linux we run on (the kernel's ABI for /proc, whatever CONFIG_HZ is). */
+const CLOCK_TICKS = 100;
+
 export async function isReady(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/health/ready`)).status === 200;

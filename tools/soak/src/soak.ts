@@ -1,7 +1,7 @@
 import { type Reconciliation, Ledger, is2xx } from './accounting';
 import { type ArchiveDb, archivedRowsById } from './archive-rows';
 import { resendUntilAccepted, type SteadyLoadResult, steadyLoad } from './load';
-import { sleep, until } from './processes';
+import { cpuSecondsOf, machineCpuSeconds, sleep, until } from './processes';
 import { type Settlement, isSettled, kafkaFor, settlement } from './settlement';
 import { randomUUID } from 'node:crypto';
 import { sampleEventBody } from '@broker-events/contracts/testing';
@@ -44,6 +44,17 @@ export interface SoakReport {
   rssMaxMiB: Record<string, number>;
   /** Highest RSS in each minute of the load, MiB, per app: a leak shows as a last minute well above the first. */
   rssByMinuteMiB: Record<string, number[]>;
+  /**
+   * CPU seconds used during the load: per app, this process (the load generator), the rest of the machine
+   * (broker, PostgreSQL, anything else) and the machine's busy and total seconds (summed over cores).
+   */
+  cpuSeconds?: {
+    apps: Record<string, number>;
+    loadGenerator: number;
+    rest: number;
+    busy: number;
+    total: number;
+  };
 }
 
 /** Peaks per time slot: `note(value, atMs)` keeps the highest value seen in the slot `atMs` falls into. */
@@ -111,6 +122,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     };
     sampleRss();
     const sampler = setInterval(sampleRss, 1000);
+    const cpuAt = () => ({
+      apps: apps.map((a) => cpuSecondsOf(a.pid)),
+      self: process.cpuUsage(),
+      machine: machineCpuSeconds(),
+    });
+    const cpuBefore = cpuAt();
     const progress = setInterval(
       () => log(`sent ${ledger.ids().length}, accepted ${ledger.acceptedIds().length}`),
       10_000,
@@ -146,6 +163,19 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       clearInterval(sampler);
       clearInterval(progress);
     }
+    const cpuAfter = cpuAt();
+    const round1 = (n: number) => Math.round(n * 10) / 10;
+    const appCpu = apps.map((a, i) => [a.app, round1(cpuAfter.apps[i] - cpuBefore.apps[i])] as const);
+    const selfCpu = process.cpuUsage(cpuBefore.self);
+    const loadGenerator = round1((selfCpu.user + selfCpu.system) / 1e6);
+    const busy = round1(cpuAfter.machine.busy - cpuBefore.machine.busy);
+    const cpuSeconds = {
+      apps: Object.fromEntries(appCpu),
+      loadGenerator,
+      rest: round1(busy - loadGenerator - appCpu.reduce((sum, [, s]) => sum + s, 0)),
+      busy,
+      total: round1(cpuAfter.machine.total - cpuBefore.machine.total),
+    };
     log(
       `load done: ${load.attempted} sent in ${load.elapsedMs} ms; resending ${unanswered.size} without a 2xx`,
     );
@@ -194,6 +224,7 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
       rssMaxMiB: Object.fromEntries([...rss].map(([app, p]) => [app, p.max])),
       // Only the minutes of load: the sampler's last tick may open a slot of a second or two.
       rssByMinuteMiB: Object.fromEntries([...rss].map(([app, p]) => [app, p.peaks.slice(0, loadMinutes)])),
+      cpuSeconds,
     };
   } finally {
     await email?.stop();
