@@ -5,6 +5,7 @@ import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } 
 import {
   applyKafkajsEncoderFastPath,
   applyKafkajsRequestQueueTimerFix,
+  kafkajsRetriesPerPartition,
   noDelaySocketFactory,
 } from './kafkajs-tuning';
 
@@ -109,9 +110,17 @@ export function kafkaClientConfig(
   };
 }
 
+let warnedUnpatched = false;
+
 export function createKafka(cfg: KafkaConnectionConfig, clientId: string, logger?: AppLogger): Kafka {
   applyKafkajsEncoderFastPath();
   applyKafkajsRequestQueueTimerFix();
+  if (logger && !kafkajsRetriesPerPartition() && !warnedUnpatched) {
+    warnedUnpatched = true;
+    logger.warn(
+      'kafkajs is not patched (patches/kafkajs+2.2.4.patch; npm ci applies it): publishing one request per partition, which is safe and slower',
+    );
+  }
   return new Kafka(kafkaClientConfig(cfg, clientId, logger));
 }
 
