@@ -117,7 +117,7 @@ export async function runDoctor(
         }),
         signal: AbortSignal.timeout(timeoutMs),
       });
-      await res.arrayBuffer();
+      await res.text(); // read to the end, so the connection is free again
       checks.push(
         res.ok
           ? { check: 'handshake', ok: true, detail: `${shown} answered ${res.status}` }
