@@ -110,8 +110,18 @@ function notLeader(): Error {
   return new KafkaJSProtocolError(createErrorFromCode(NOT_LEADER_FOR_PARTITION));
 }
 
-const messages = (partitions: number[]) =>
-  partitions.map((partition) => ({ value: `m${partition}`, partition }));
+/** One sendBatch (acks=all) of a message per partition through kafkajs's sendMessages; the partitions written. */
+async function writtenPartitions(c: ReturnType<typeof cluster>, partitions: number[]): Promise<number[]> {
+  const written = await sendMessagesFactory(c.deps)({
+    acks: -1,
+    timeout: 1000,
+    compression: 0,
+    topicMessages: [
+      { topic: 't', messages: partitions.map((partition) => ({ value: `m${partition}`, partition })) },
+    ],
+  });
+  return written.map((w) => w.partition).sort();
+}
 
 describe('kafkajs sendMessages, as patched', () => {
   it('is patched (npm ci runs patch-package)', () => {
@@ -128,16 +138,7 @@ describe('kafkajs sendMessages, as patched', () => {
         throw notLeader();
       }
     });
-    const send = sendMessagesFactory(c.deps);
-
-    const written = await send({
-      acks: -1,
-      timeout: 1000,
-      compression: 0,
-      topicMessages: [{ topic: 't', messages: messages([0, 1]) }],
-    });
-
-    expect(written.map((w) => w.partition).sort()).toEqual([0, 1]);
+    expect(await writtenPartitions(c, [0, 1])).toEqual([0, 1]);
     expect(c.brokers.get(1)?.requests).toEqual([[0], [1]]);
     expect(c.brokers.get(2)?.requests).toEqual([[1]]);
   });
@@ -152,16 +153,7 @@ describe('kafkajs sendMessages, as patched', () => {
         throw notLeader(); // node 2 stays leader: a transient refusal
       }
     });
-    const send = sendMessagesFactory(c.deps);
-
-    const written = await send({
-      acks: -1,
-      timeout: 1000,
-      compression: 0,
-      topicMessages: [{ topic: 't', messages: messages([0, 1]) }],
-    });
-
-    expect(written.map((w) => w.partition).sort()).toEqual([0, 1]);
+    expect(await writtenPartitions(c, [0, 1])).toEqual([0, 1]);
     expect(c.brokers.get(1)?.requests).toEqual([[0]]);
     expect(c.brokers.get(2)?.requests).toEqual([[1], [1]]);
   });
