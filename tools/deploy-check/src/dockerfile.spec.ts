@@ -90,6 +90,12 @@ describe('docker/Dockerfile', () => {
     expect(args(runtime, 'CMD').join(' ')).toMatch(/"node".*"main\.js"\]$/);
   });
 
+  it('starts without --enable-source-maps (the first stack trace would decode all of main.js.map: ~0.5 s, 70-130 MB)', () => {
+    const cmd = args(runtime, 'CMD').join(' ');
+    expect(cmd).not.toContain('source-maps');
+    expect(args(runtime, 'ENV').join(' ')).not.toMatch(/source-maps/);
+  });
+
   it('gives npm the proxy CA only as a build secret (never an image layer or a runtime variable)', () => {
     for (const s of stages)
       for (const run of args(s, 'RUN').filter((r) => /NODE_EXTRA_CA_CERTS/.test(r)))
