@@ -44,6 +44,8 @@ export function pipelineProvider(settings: PipelineProviderSettings): Provider {
         partitionsConsumedConcurrently: config.CONSUMER_PARTITIONS_CONCURRENTLY,
         sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
         heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
+        fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
+        maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS,
         reports: config.DELIVERY_REPORTS,
         reportFiltered: config.DELIVERY_REPORTS_FILTERED,
         createTopics: config.KAFKA_CREATE_TOPICS

@@ -96,6 +96,16 @@ export function pipelineConfigSchema(defaults: {
       default: 3000,
       min: 100,
     }),
+    KAFKA_FETCH_MIN_BYTES: int({
+      doc: 'Bytes the broker gathers before it answers a fetch (fetch.min.bytes), up to KAFKA_FETCH_MAX_WAIT_MS. 1 answers as soon as one record is there: under load that is many small fetches, batches, offset commits and report writes.',
+      default: 1,
+      min: 1,
+    }),
+    KAFKA_FETCH_MAX_WAIT_MS: int({
+      doc: 'Longest the broker holds a fetch for KAFKA_FETCH_MIN_BYTES (fetch.max.wait.ms): with a minimum above 1, the most a record waits at low traffic.',
+      default: 1000,
+      min: 10,
+    }),
     PORT: int({
       doc: 'HTTP port for /health/live, /health/ready, /metrics (and the app’s own API); 0 picks a free port.',
       default: defaults.port,

@@ -51,6 +51,8 @@ export interface DeliveryPipelineOptions {
   heartbeatIntervalMs?: number;
   /** Longest wait for new records in a fetch (kafkajs maxWaitTimeInMs). Default 1000. */
   maxWaitTimeMs?: number;
+  /** Bytes the broker gathers before it answers a fetch, up to maxWaitTimeMs (kafkajs minBytes). Default 1. */
+  fetchMinBytes?: number;
   /**
    * Publish a DeliveryReport to TOPICS.deliveries for every finished attempt (delivered, skipped as a
    * duplicate, retry, dead-lettered; filter skips only with `reportFiltered`). Default true. Records read from TOPICS.deliveries itself are never reported on. A report
@@ -161,6 +163,7 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
       maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
+      fetchMinBytes: options.fetchMinBytes ?? 1,
       log: this.log,
       handle: async (topic, partition, message, fromRetry) =>
         (await dispatcher.dispatch(topic, partition, message, fromRetry)) === 'interrupted'

@@ -18,6 +18,8 @@ export interface KafkaTransportOptions {
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   maxWaitTimeMs: number;
+  /** kafkajs minBytes: what the broker gathers (up to maxWaitTimeMs) before it answers a fetch. */
+  fetchMinBytes: number;
   log: PipelineLogger;
   /** One record, to its end: `done` resolves its offset, `interrupted` leaves it; a rejection stops the batch. */
   handle(topic: string, partition: number, message: KafkaMessage, fromRetry: boolean): Promise<RunResult>;
@@ -54,6 +56,7 @@ export class KafkaTransport {
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
       maxWaitTimeInMs: o.maxWaitTimeMs,
+      minBytes: o.fetchMinBytes,
       allowAutoTopicCreation: false,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
     });

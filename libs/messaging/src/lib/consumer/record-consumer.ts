@@ -29,6 +29,9 @@ export interface JsonRecordConsumerOptions<T> {
   createTopics?: { partitions: number; replicationFactor: number };
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** kafkajs maxWaitTimeInMs (default 1000) and minBytes (default 1): see KAFKA_FETCH_MIN_BYTES. */
+  fetchMaxWaitMs?: number;
+  fetchMinBytes?: number;
   log?: PipelineLogger;
 }
 
@@ -67,6 +70,8 @@ export class JsonRecordConsumer<T> {
       groupId: o.groupId,
       sessionTimeout: o.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
+      maxWaitTimeInMs: o.fetchMaxWaitMs ?? 1_000,
+      minBytes: o.fetchMinBytes ?? 1,
       allowAutoTopicCreation: false,
       retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
     });
