@@ -149,7 +149,6 @@ describe('docker/Dockerfile', () => {
   );
 
   it("keeps the root package.json's overrides in each app's generated package.json (npm ci in the deps stage)", () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { keepRootOverrides } = require(join(REPO_ROOT, 'tools/webpack/node-app.js')) as {
       keepRootOverrides: (
         pkg: object,
