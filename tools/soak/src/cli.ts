@@ -7,6 +7,9 @@
  * gateway's latency is read beside a baseline from the same run.
  * SOAK_DATABASE_URL: archive (and the email's processed-events store) in PostgreSQL, a schema of its own,
  * dropped afterwards; unset: SQLite.
+ * SOAK_CONSUMER_NICE (default 0): CPU niceness of the archive and email processes, e.g. 10 to give the gateway
+ * the CPU first, as its larger CPU request does in Kubernetes. SOAK_CONSUMER_ENV: a JSON object of extra
+ * variables for both consumers (e.g. '{"KAFKA_FETCH_MIN_BYTES":"65536"}'). Both are printed in the report.
  * Writes bench/results/soak-<rate>x<minutes>m.json and .md. Exits 1 when anything was lost, duplicated, never
  * accepted or left stuck.
  */
@@ -29,6 +32,10 @@ async function main(): Promise<void> {
   const baselineSeconds = Number(process.env['SOAK_BASELINE_SECONDS'] ?? '60');
   if (!(minutes > 0) || !(rate > 0) || !(baselineSeconds >= 0) || !(mailEvery >= 1))
     throw new Error('SOAK_MINUTES and SOAK_RATE must be positive numbers, SOAK_BASELINE_SECONDS 0 or more');
+  const consumerNice = Number(process.env['SOAK_CONSUMER_NICE'] ?? '0');
+  const consumerEnv = parseConsumerEnv(process.env['SOAK_CONSUMER_ENV']);
+  if (!Number.isInteger(consumerNice) || consumerNice < 0 || consumerNice > 19)
+    throw new Error('SOAK_CONSUMER_NICE must be a whole number from 0 to 19');
   const dbUrl = process.env['SOAK_DATABASE_URL'];
   const tmp = mkdtempSync(join(tmpdir(), 'soak-'));
   const schema = `soak_${randomBytes(4).toString('hex')}`;
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
       archiveDb,
       ...(email ? { email: { mailEvery } } : {}),
       brokers,
+      consumers: { env: consumerEnv, nice: consumerNice },
       log,
     });
     const problems = soakProblems(report);
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
       mailEvery,
       archiveDb,
       baseline,
+      consumers: { env: consumerEnv, nice: consumerNice },
       problems,
       load: [loadBefore, loadavg()],
     });
@@ -94,6 +103,7 @@ function renderSoak(
     mailEvery: number;
     archiveDb: ArchiveDb;
     baseline?: BaselineResult;
+    consumers: { env: Record<string, string>; nice: number };
     problems: string[];
     load: [number[], number[]];
   },
@@ -101,11 +111,22 @@ function renderSoak(
   const c = report.reconciliation;
   const m = report.mail?.reconciliation;
   const apps = Object.keys(report.rssMaxMiB);
+  const envText = JSON.stringify(o.consumers.env);
+  const tuning = [
+    o.consumers.nice ? ` SOAK_CONSUMER_NICE=${o.consumers.nice}` : '',
+    envText === '{}' ? '' : ` SOAK_CONSUMER_ENV='${envText}'`,
+  ].join('');
+  const consumersLine =
+    o.consumers.nice || envText !== '{}'
+      ? `Consumers (archive, email)${o.consumers.nice ? ` at CPU niceness ${o.consumers.nice} (the gateway at 0: it gets the CPU first when the machine is busy, as with a larger CPU request in Kubernetes)` : ''}${envText === '{}' ? '' : `${o.consumers.nice ? ',' : ''} with ${envText}`}.`
+      : 'Every process at the same CPU priority, consumers with their default settings.';
   return [
     `# Soak: ${report.rate} events/s for ${o.minutes} min`,
     '',
     `${report.rate} events/s for ${o.minutes} min, archive in ${o.archiveDb.kind}, email ${m ? `on (every ${o.mailEvery === 1 ? '' : `${o.mailEvery}th `}event mailed, by a routing rule on its resource)` : 'off'}, ${cpus().length} cores, Node ${process.version}. ` +
-      `Load average before / after: ${o.load[0][0].toFixed(2)} / ${o.load[1][0].toFixed(2)}. Rerun: \`SOAK_RATE=${report.rate} SOAK_MINUTES=${o.minutes}${o.archiveDb.kind === 'postgres' ? ' SOAK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test' : ''} npm run soak\`.`,
+      `Load average before / after: ${o.load[0][0].toFixed(2)} / ${o.load[1][0].toFixed(2)}. Rerun: \`SOAK_RATE=${report.rate} SOAK_MINUTES=${o.minutes}${o.archiveDb.kind === 'postgres' ? ' SOAK_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test' : ''}${tuning} npm run soak\`.`,
+    '',
+    consumersLine,
     '',
     '| sent | accepted (2xx) | lost | archived twice | mailed | mailed twice | never mailed | never accepted | dead-lettered |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -158,3 +179,17 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** SOAK_CONSUMER_ENV: a JSON object of string values, or unset. */
+function parseConsumerEnv(text: string | undefined): Record<string, string> {
+  if (!text) return {};
+  const value: unknown = JSON.parse(text);
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((v) => typeof v === 'string')
+  )
+    throw new Error('SOAK_CONSUMER_ENV must be a JSON object of strings, e.g. {"KAFKA_FETCH_MIN_BYTES":"65536"}');
+  return value as Record<string, string>;
+}

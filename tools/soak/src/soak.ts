@@ -4,6 +4,7 @@ import { resendUntilAccepted, type SteadyLoadResult, steadyLoad } from './load';
 import { cpuSecondsOf, machineCpuSeconds, sleep, until } from './processes';
 import { type Settlement, isSettled, kafkaFor, settlement } from './settlement';
 import { randomUUID } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { sampleEventBody } from '@broker-events/contracts/testing';
 import { MailCounter } from './mail-counter';
 import type { AppProcess } from './processes';
@@ -24,6 +25,12 @@ export interface SoakOptions {
   brokers?: string;
   /** How long to wait for the archive to catch up after the load. */
   settleTimeoutMs?: number;
+  /**
+   * For the consumers (archive, email): extra environment, and a CPU niceness (0 = the gateway's; 10 gives them
+   * about a tenth of its CPU weight when the machine is busy, as a larger CPU request gives the gateway in
+   * Kubernetes). The gateway always runs at niceness 0.
+   */
+  consumers?: { env?: Record<string, string>; nice?: number };
   log?: (line: string) => void;
 }
 
@@ -94,7 +101,15 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
   let kafka: PrivateKafka | undefined;
   const brokers = opts.brokers ?? (kafka = await startPrivateKafka()).brokers;
   log(`broker ${brokers}`);
-  const system = await startGatewayAndArchive({ brokers, archiveDb: opts.archiveDb });
+  const system = await startGatewayAndArchive({
+    brokers,
+    archiveDb: opts.archiveDb,
+    archiveEnv: opts.consumers?.env,
+  });
+  const nice = (app: AppProcess): void => {
+    if (opts.consumers?.nice) setPriority(app.pid, opts.consumers.nice);
+  };
+  nice(system.archive);
   const mails = opts.email ? new MailCounter() : undefined;
   let email: AppProcess | undefined;
   const admin = kafkaFor(brokers, 'soak-admin');
@@ -106,7 +121,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
         smtpPort: mails.port,
         archiveDb: opts.archiveDb,
         mailedResource: MAILED_RESOURCE,
+        env: opts.consumers?.env,
       });
+      nice(email);
     }
     const apps: AppProcess[] = [system.gateway, system.archive, ...(email ? [email] : [])];
     const ledger = new Ledger();
