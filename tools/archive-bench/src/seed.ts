@@ -272,8 +272,11 @@ export async function seedArchive(o: SeedOptions): Promise<SeedResult> {
         ),
       ].filter((r) => r !== sender);
       if (recipients.length === 0) continue;
-      // Starts spread over two years; the newest stories are cut at `now` (still in flight).
-      const start = now - span * Math.sqrt(rnd());
+      // Starts spread over two years, denser towards now (the distribution of now - span * sqrt(uniform)), but
+      // drawn in increasing order: the archive writes events as they arrive, so a time range of its table lies in
+      // one region on disk, not scattered over all of it (each story's events are still written together). The
+      // newest stories are cut at `now` (still in flight).
+      const start = now - span * Math.sqrt(Math.max(0, 1 - events.rows / o.events - rnd() * 1e-4));
       const evs = story(rnd, start, sender, recipients).filter((e) => e.at <= now);
       const stateInput = [];
       let first = Infinity;
