@@ -90,7 +90,7 @@ describe('docker/Dockerfile', () => {
     expect(args(runtime, 'CMD').join(' ')).toMatch(/"node".*"main\.js"\]$/);
   });
 
-  it('starts without --enable-source-maps (the first stack trace would decode all of main.js.map: ~0.5 s, 70-130 MB)', () => {
+  it('starts without --enable-source-maps (the first stack trace would decode all of main.js.map: ~0.5 s, 65-130 MB)', () => {
     const cmd = args(runtime, 'CMD').join(' ');
     expect(cmd).not.toContain('source-maps');
     expect(args(runtime, 'ENV').join(' ')).not.toMatch(/source-maps/);
