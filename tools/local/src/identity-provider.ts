@@ -3,8 +3,9 @@
  * console's browser tests: users `viewer` and `operator` (password = user name; `nobody` signs in but has no
  * console role), the authorization code flow with PKCE, and the console registered as a confidential client.
  *
- * oidc-provider is ESM only, so this runs as its own process (`startIdentityProviderProcess` spawns it with tsx):
- *   tsx tools/local/src/identity-provider.ts '<IdentityProviderOptions as JSON>'
+ * oidc-provider is ESM only, so this runs as its own process (`startIdentityProviderProcess` spawns it with tsx
+ * as a loader, one process, so that a SIGTERM reaches the handler below):
+ *   node --import tsx tools/local/src/identity-provider.ts '<IdentityProviderOptions as JSON>'
  * It prints `identity provider ready at <issuer>` once it listens.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -250,7 +251,10 @@ export async function startIdentityProviderProcess(
   const child = spawn(
     process.execPath,
     [
-      join(root, 'node_modules/tsx/dist/cli.mjs'),
+      // tsx as a loader in this one process, not its CLI: the CLI runs the script in a child and, when that child
+      // does not acknowledge a relayed SIGTERM within ~60 ms (a busy machine), kills it and exits 143.
+      '--import',
+      'tsx',
       join(root, 'tools/local/src/identity-provider.ts'),
       JSON.stringify(options),
     ],
@@ -295,9 +299,16 @@ if (require.main === module) {
   runIdentityProvider(options).then(
     (idp) => {
       process.stdout.write(`identity provider ready at ${idp.issuer}\n`);
-      const stop = (): void => void idp.close().then(() => process.exit(0));
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // `on`, not `once`: a second SIGTERM (npm start signals the whole process group) while close() waits for
+      // open connections must not end the process by the signal instead of exit 0.
+      let closing = false;
+      const stop = (): void => {
+        if (closing) return;
+        closing = true;
+        void idp.close().then(() => process.exit(0));
+      };
+      process.on('SIGTERM', stop);
+      process.on('SIGINT', stop);
     },
     (error: unknown) => {
       process.stderr.write(

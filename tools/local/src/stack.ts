@@ -336,7 +336,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       'identity-provider',
       process.execPath,
       [
-        join(root, 'node_modules/tsx/dist/cli.mjs'),
+        // tsx as a loader in this one process, not its CLI: the CLI runs the script in a child and, when that child
+        // does not acknowledge a relayed SIGTERM within ~60 ms (a busy machine), kills it and exits 143.
+        '--import',
+        'tsx',
         join(root, 'tools/local/src/identity-provider.ts'),
         JSON.stringify({
           port: ports.identity,
