@@ -111,15 +111,18 @@ function renderSoak(
   const c = report.reconciliation;
   const m = report.mail?.reconciliation;
   const apps = Object.keys(report.rssMaxMiB);
-  const envText = JSON.stringify(o.consumers.env);
-  const tuning = [
-    o.consumers.nice ? ` SOAK_CONSUMER_NICE=${o.consumers.nice}` : '',
-    envText === '{}' ? '' : ` SOAK_CONSUMER_ENV='${envText}'`,
-  ].join('');
-  const consumersLine =
-    o.consumers.nice || envText !== '{}'
-      ? `Consumers (archive, email)${o.consumers.nice ? ` at CPU niceness ${o.consumers.nice} (the gateway at 0: it gets the CPU first when the machine is busy, as with a larger CPU request in Kubernetes)` : ''}${envText === '{}' ? '' : `${o.consumers.nice ? ',' : ''} with ${envText}`}.`
-      : 'Every process at the same CPU priority, consumers with their default settings.';
+  const { nice } = o.consumers;
+  const env = Object.keys(o.consumers.env).length ? JSON.stringify(o.consumers.env) : undefined;
+  const tuning = `${nice ? ` SOAK_CONSUMER_NICE=${nice}` : ''}${env ? ` SOAK_CONSUMER_ENV='${env}'` : ''}`;
+  const consumerTerms = [
+    nice
+      ? `at CPU niceness ${nice} (the gateway at 0: it gets the CPU first when the machine is busy, as with a larger CPU request in Kubernetes)`
+      : '',
+    env ? `with ${env}` : '',
+  ].filter(Boolean);
+  const consumersLine = consumerTerms.length
+    ? `Consumers (archive, email) ${consumerTerms.join(', ')}.`
+    : 'Every process at the same CPU priority, consumers with their default settings.';
   return [
     `# Soak: ${report.rate} events/s for ${o.minutes} min`,
     '',

@@ -37,7 +37,7 @@ export class ArchiveDeliveriesConsumer {
         : undefined,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.KAFKA_HEARTBEAT_INTERVAL_MS,
-      fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+      maxWaitTimeMs: config.KAFKA_FETCH_MAX_WAIT_MS,
       fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
       log,
     });

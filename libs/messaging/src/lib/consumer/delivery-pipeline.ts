@@ -160,10 +160,10 @@ export class DeliveryPipeline implements BeforeApplicationShutdown {
       fromBeginning: options.fromBeginning ?? true,
       concurrency: Math.max(1, options.concurrency ?? 1),
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 2,
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
-      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeMs: options.maxWaitTimeMs ?? 1_000,
-      fetchMinBytes: options.fetchMinBytes ?? 1,
+      sessionTimeoutMs: options.sessionTimeoutMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      maxWaitTimeMs: options.maxWaitTimeMs,
+      fetchMinBytes: options.fetchMinBytes,
       log: this.log,
       handle: async (topic, partition, message, fromRetry) =>
         (await dispatcher.dispatch(topic, partition, message, fromRetry)) === 'interrupted'

@@ -1,12 +1,12 @@
 import { HEADERS } from '@broker-events/contracts';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { headersToStrings } from './delivery-headers';
 import type { PipelineLogger } from './dispatch-hooks';
 import { type RunResult, runKeyOrdered } from './key-ordered-scheduler';
 
-export interface KafkaTransportOptions {
+/** What the transport runs with; the group and fetch settings are ConsumerSettings (defaults there). */
+export interface KafkaTransportOptions extends ConsumerSettings {
   kafka: Kafka;
-  groupId: string;
   sourceTopics: string[];
   /** Read from the earliest record always; each record waits for its due time (`delivery_notbefore`). */
   retryTopic: string;
@@ -15,11 +15,6 @@ export interface KafkaTransportOptions {
   /** Records of one partition in flight at once (never two of one key). */
   concurrency: number;
   partitionsConsumedConcurrently: number;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  maxWaitTimeMs: number;
-  /** kafkajs minBytes: what the broker gathers (up to maxWaitTimeMs) before it answers a fetch. */
-  fetchMinBytes: number;
   log: PipelineLogger;
   /** One record, to its end: `done` resolves its offset, `interrupted` leaves it; a rejection stops the batch. */
   handle(topic: string, partition: number, message: KafkaMessage, fromRetry: boolean): Promise<RunResult>;
@@ -27,6 +22,43 @@ export interface KafkaTransportOptions {
   lag?(topic: string, partition: number, lag: number): void;
   /** `group-join`, `rebalancing`, `crash` (for tests and operators). */
   emit(event: string, payload?: unknown): void;
+}
+
+/** The group and fetch settings a consumer of this library takes; unset ones get kafkajs's usual values. */
+export interface ConsumerSettings {
+  groupId: string;
+  /** Default 30000. */
+  sessionTimeoutMs?: number;
+  /** Default 3000. */
+  heartbeatIntervalMs?: number;
+  /** Longest the broker holds a fetch (kafkajs maxWaitTimeInMs). Default 1000. */
+  maxWaitTimeMs?: number;
+  /** Bytes the broker gathers before it answers a fetch, up to maxWaitTimeMs (kafkajs minBytes). Default 1. */
+  fetchMinBytes?: number;
+}
+
+const CONSUMER_DEFAULTS = {
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  maxWaitTimeMs: 1_000,
+  fetchMinBytes: 1,
+} as const satisfies Omit<Required<ConsumerSettings>, 'groupId'>;
+
+/**
+ * The kafkajs consumer config of the pipeline and of JsonRecordConsumer: never creates topics, and retries
+ * broker errors 8 times with backoff up to 5 s before the consumer crashes (and kafkajs restarts it).
+ */
+export function consumerConfig(s: ConsumerSettings): ConsumerConfig {
+  const d = CONSUMER_DEFAULTS;
+  return {
+    groupId: s.groupId,
+    sessionTimeout: s.sessionTimeoutMs ?? d.sessionTimeoutMs,
+    heartbeatInterval: s.heartbeatIntervalMs ?? d.heartbeatIntervalMs,
+    maxWaitTimeInMs: s.maxWaitTimeMs ?? d.maxWaitTimeMs,
+    minBytes: s.fetchMinBytes ?? d.fetchMinBytes,
+    allowAutoTopicCreation: false,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
+  };
 }
 
 /**
@@ -51,15 +83,7 @@ export class KafkaTransport {
 
   async start(): Promise<void> {
     const { o } = this;
-    const consumer = o.kafka.consumer({
-      groupId: o.groupId,
-      sessionTimeout: o.sessionTimeoutMs,
-      heartbeatInterval: o.heartbeatIntervalMs,
-      maxWaitTimeInMs: o.maxWaitTimeMs,
-      minBytes: o.fetchMinBytes,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
-    });
+    const consumer = o.kafka.consumer(consumerConfig(o));
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       this.joined = true;
@@ -109,7 +133,7 @@ export class KafkaTransport {
         this.o.log.debug({ err: error }, 'heartbeat refused (rebalance in progress)');
       }
     };
-    const ticker = setInterval(() => void beat(), Math.max(500, this.o.heartbeatIntervalMs / 2));
+    const ticker = setInterval(() => void beat(), Math.max(500, (this.o.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs) / 2));
     let pauseUntil: number | undefined;
     let lastResolved: string | null = null;
     let result;

@@ -6,14 +6,14 @@ import { type PipelineLogger, SILENT_LOGGER } from './dispatch-hooks';
 import { headersToStrings } from './delivery-headers';
 import { parkedRecord } from './parked-record';
 import { DEFAULT_RETRY_POLICY } from './backoff';
+import { type ConsumerSettings, consumerConfig } from './kafka-transport';
 
 export type RecordParse<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
 
-export interface JsonRecordConsumerOptions<T> {
+export interface JsonRecordConsumerOptions<T> extends ConsumerSettings {
   kafka: Kafka;
   /** The consumer name: names the dead-letter topic a bad record goes to (`deadLetterTopic`). */
   consumer: string;
-  groupId: string;
   topic: string;
   /** Where records that are not valid JSON or fail `parse` are parked (acks=all), as the pipeline parks bad events. */
   deadLetterTopic: string;
@@ -27,11 +27,6 @@ export interface JsonRecordConsumerOptions<T> {
   handle(values: T[]): Promise<void>;
   fromBeginning?: boolean;
   createTopics?: { partitions: number; replicationFactor: number };
-  sessionTimeoutMs?: number;
-  heartbeatIntervalMs?: number;
-  /** kafkajs maxWaitTimeInMs (default 1000) and minBytes (default 1): see KAFKA_FETCH_MIN_BYTES. */
-  fetchMaxWaitMs?: number;
-  fetchMinBytes?: number;
   log?: PipelineLogger;
 }
 
@@ -66,15 +61,7 @@ export class JsonRecordConsumer<T> {
         [o.topic, o.deadLetterTopic].map((topic) => ({ topic, ...create })),
       );
     await this.publisher.connect();
-    const consumer = o.kafka.consumer({
-      groupId: o.groupId,
-      sessionTimeout: o.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
-      maxWaitTimeInMs: o.fetchMaxWaitMs ?? 1_000,
-      minBytes: o.fetchMinBytes ?? 1,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
-    });
+    const consumer = o.kafka.consumer(consumerConfig(o));
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => (this.joined = true));
     consumer.on(consumer.events.CRASH, (e) => {
