@@ -20,10 +20,9 @@ export interface RenderedEmail {
   html: string;
 }
 
-const TIME_FORMATS: Record<Language, Intl.DateTimeFormat> = {
-  nb: new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'long', timeStyle: 'medium' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', dateStyle: 'long', timeStyle: 'medium' }),
-};
+const LOCALES: Record<Language, string> = { nb: 'nb-NO', en: 'en-GB' };
+// Made at the first mail, not at start-up: a formatter loads ICU's locale and time-zone data (~5 MB resident).
+const timeFormats: Partial<Record<Language, Intl.DateTimeFormat>> = {};
 const ZONE_NOTE: Record<Language, string> = { nb: 'norsk tid', en: 'Oslo time' };
 const UNKNOWN: Record<Language, string> = { nb: 'ukjent', en: 'unknown' };
 
@@ -31,7 +30,12 @@ const UNKNOWN: Record<Language, string> = { nb: 'ukjent', en: 'unknown' };
 export function osloTime(time: string | undefined, lang: Language): string {
   const ms = time === undefined ? Number.NaN : Date.parse(time);
   if (Number.isNaN(ms)) return UNKNOWN[lang];
-  return `${TIME_FORMATS[lang].format(new Date(ms))} (${ZONE_NOTE[lang]})`;
+  const format = (timeFormats[lang] ??= new Intl.DateTimeFormat(LOCALES[lang], {
+    timeZone: 'Europe/Oslo',
+    dateStyle: 'long',
+    timeStyle: 'medium',
+  }));
+  return `${format.format(new Date(ms))} (${ZONE_NOTE[lang]})`;
 }
 
 interface Fields {

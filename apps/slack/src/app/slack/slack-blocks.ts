@@ -57,14 +57,19 @@ const LABELS = {
   },
 } as const;
 
-const TIME = {
-  nb: new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'medium', timeStyle: 'medium' }),
-  en: new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', dateStyle: 'medium', timeStyle: 'medium' }),
-};
+const LOCALES: Record<SlackLanguage, string> = { nb: 'nb-NO', en: 'en-GB' };
+// Made at the first message, not at start-up: a formatter loads ICU's locale and time-zone data (~5 MB resident).
+const timeFormats: Partial<Record<SlackLanguage, Intl.DateTimeFormat>> = {};
 
 function when(time: string | undefined, lang: SlackLanguage): string {
   const ms = time === undefined ? Number.NaN : Date.parse(time);
-  return Number.isNaN(ms) ? '–' : `${TIME[lang].format(new Date(ms))} (${LABELS[lang].zone})`;
+  if (Number.isNaN(ms)) return '–';
+  const format = (timeFormats[lang] ??= new Intl.DateTimeFormat(LOCALES[lang], {
+    timeZone: 'Europe/Oslo',
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  }));
+  return `${format.format(new Date(ms))} (${LABELS[lang].zone})`;
 }
 
 /**
