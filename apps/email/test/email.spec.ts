@@ -405,6 +405,55 @@ describe('email summaries after an outage', () => {
     expect(mine.filter((r) => r.detail === `summarised in mail to ${to.join(', ')}`)).toHaveLength(200);
     expect(mine.find((r) => r.eventId === recent.id)?.detail).toBe(`emailed to ${to.join(', ')}`);
   });
+
+  it('lists the oldest EMAIL_SUMMARY_MAX_LISTED events, counts the rest, and starts afresh after the mail', async () => {
+    const { consumer, topic } = await fresh();
+    const to = `big-${run}@summary.example`;
+    const app = await startApp(consumer, topic, {
+      EMAIL_ROUTES: JSON.stringify([{ name: 'summary', to: [to] }]),
+      EMAIL_SUMMARY_AFTER_SECONDS: '3600',
+      EMAIL_SUMMARY_QUIET_SECONDS: '2',
+      EMAIL_SUMMARY_MAX_LISTED: '50',
+      EMAIL_SUMMARY_SQLITE_PATH: join(dataDir, `summary-big-${run}.sqlite`),
+    });
+    const start = Date.now() - 3 * 3600_000;
+    const old = Array.from({ length: 120 }, (_, i) =>
+      sampleEvent({
+        type: i % 4 === 0 ? 'no.altinn.broker.filepurged' : 'no.altinn.broker.published',
+        time: new Date(start + i * 1000).toISOString(),
+      }),
+    );
+    // Sent newest first: the mail lists by event time, not by arrival.
+    await send(topic, ...[...old].reverse());
+    const summaries = () =>
+      smtp.received.filter((r) => r.to.includes(to) && r.mail.headers.has('x-altinn-summary-count'));
+    await until('the summary', () => summaries().length === 1, 30_000);
+    await until(
+      'all 120 handled',
+      async () => (await metric(app, 'pipeline_delivered_total', `consumer="${consumer}"`)) === 120,
+    );
+    const [first] = summaries();
+    expect(first.mail.headers.get('x-altinn-summary-count')).toBe('120');
+    const text = first.mail.text;
+    for (const e of old.slice(0, 50)) expect(text).toContain(e.resourceinstance);
+    for (const e of old.slice(50)) expect(text).not.toContain(e.resourceinstance);
+    expect(text).toMatch(/^ +90 {2}no\.altinn\.broker\.published$/m);
+    expect(text).toMatch(/^ +30 {2}no\.altinn\.broker\.filepurged$/m);
+    expect(text).toContain('… and 70 more, not listed here');
+    expect(text).toContain(`Tid / time: ${old[0].time} – ${old[119].time}`);
+
+    // What the first mail covered is gone: a later backlog gets a mail of its own, with only its events.
+    const later = Array.from({ length: 3 }, (_, i) =>
+      sampleEvent({ time: new Date(start + 7200_000 + i * 1000).toISOString() }),
+    );
+    await send(topic, ...later);
+    await until('the second summary', () => summaries().length === 2, 30_000);
+    const second = summaries()[1];
+    expect(second.mail.headers.get('x-altinn-summary-count')).toBe('3');
+    for (const e of later) expect(second.mail.text).toContain(e.resourceinstance);
+    expect(second.mail.text).not.toContain('more, not listed');
+    expect(second.mail.messageId).not.toBe(first.mail.messageId);
+  });
 });
 
 describe('email config', () => {

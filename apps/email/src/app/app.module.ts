@@ -59,6 +59,7 @@ export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown 
                 quietMs: config.EMAIL_SUMMARY_QUIET_SECONDS * 1000,
                 maxWaitMs: config.EMAIL_SUMMARY_MAX_WAIT_SECONDS * 1000,
                 tickMs: Math.min(1000, config.EMAIL_SUMMARY_QUIET_SECONDS * 500),
+                maxListed: config.EMAIL_SUMMARY_MAX_LISTED,
               },
               log.child({ component: 'summary' }),
             ),

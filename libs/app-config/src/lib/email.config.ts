@@ -92,6 +92,12 @@ export const emailConfigSchema = {
     default: 900,
     min: 1,
   }),
+  EMAIL_SUMMARY_MAX_LISTED: int({
+    doc: 'Events a summary mail lists one per line (the oldest); it counts the rest per event type. A catch-up can put hundreds of thousands of events in one summary, and a mail listing them all would be tens of MB: above what mail servers accept (often 10–35 MB) and the consumer’s memory limit.',
+    default: 1000,
+    min: 1,
+    max: 100000,
+  }),
   EMAIL_SUMMARY_SQLITE_PATH: str({
     doc: 'SQLite file for events waiting for their summary when no IDEMPOTENCY_DATABASE_URL is set (with it: table `<IDEMPOTENCY_DB_SCHEMA>.email_summary_pending`).',
     default: './data/email-summaries.sqlite',

@@ -12,6 +12,24 @@ export interface PendingEntry {
 }
 
 /**
+ * One address's summary: the entries it covers, claimed at `claimedAt`, described by totals and the oldest
+ * `listed` of them (a catch-up can put hundreds of thousands in one summary; the mail must stay small).
+ */
+export interface SummaryBatch {
+  /** When the entries were claimed (ms). With the address it names the batch, and so its mail. */
+  claimedAt: number;
+  count: number;
+  /** Distinct file transfers (an entry without one counts as its own). */
+  transfers: number;
+  firstEventTime: string | null;
+  lastEventTime: string | null;
+  /** Entries per event type, most first. */
+  byType: { type: string; count: number }[];
+  /** The oldest entries (by event time), at most the limit `claim` was given. */
+  listed: PendingEntry[];
+}
+
+/**
  * Where old events wait for their summary mail (durable: the pipeline commits an event's offset only after it
  * is here). Keyed by (address, source, id), so a redelivered event is listed once.
  */
@@ -20,14 +38,44 @@ export interface SummaryBuffer {
   add(entries: PendingEntry[]): Promise<void>;
   /** Addresses whose newest entry is older than `quietMs`, or whose oldest is older than `maxWaitMs`. */
   due(quietMs: number, maxWaitMs: number, now: number): Promise<string[]>;
-  /** One address's entries, oldest event first. */
-  pending(address: string): Promise<PendingEntry[]>;
-  /** Removes what was summarised (after the mail was accepted). */
-  remove(address: string, entries: PendingEntry[]): Promise<void>;
+  /**
+   * The address's batch to mail: the batch claimed earlier and not yet removed (its mail may or may not have
+   * gone out before a crash), or else every unclaimed entry, claimed now. Entries added later stay unclaimed,
+   * for the next batch. Undefined when there is nothing.
+   */
+  claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined>;
+  /** Removes a batch (after its mail was accepted). */
+  remove(address: string, claimedAt: number): Promise<void>;
   close(): Promise<void>;
 }
 
 const COLUMNS = 'address, source, event_id, type, file_transfer_id, resource, event_time, added_at';
+const TOTALS =
+  'count(*) AS n, count(DISTINCT coalesce(file_transfer_id, event_id)) AS transfers, min(event_time) AS first, max(event_time) AS last';
+
+interface TotalsRow {
+  n: number | string;
+  transfers: number | string;
+  first: string | null;
+  last: string | null;
+}
+
+function toBatch(
+  claimedAt: number,
+  totals: TotalsRow,
+  byType: { type: string; n: number | string }[],
+  listed: Record<string, unknown>[],
+): SummaryBatch {
+  return {
+    claimedAt,
+    count: Number(totals.n),
+    transfers: Number(totals.transfers),
+    firstEventTime: totals.first,
+    lastEventTime: totals.last,
+    byType: byType.map((r) => ({ type: r.type, count: Number(r.n) })),
+    listed: listed.map(toEntry),
+  };
+}
 
 function toEntry(r: Record<string, unknown>): PendingEntry {
   return {
@@ -55,6 +103,8 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
          address text NOT NULL, source text NOT NULL, event_id text NOT NULL, type text NOT NULL,
          file_transfer_id text, resource text, event_time text, added_at bigint NOT NULL,
          PRIMARY KEY (address, source, event_id))`,
+      // Tables made before summaries were claimed in batches (a claimed entry is in a mail being sent).
+      `ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS claimed_at bigint`,
     );
   }
 
@@ -75,19 +125,40 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
     return r.rows.map((row) => row.address);
   }
 
-  async pending(address: string): Promise<PendingEntry[]> {
-    const r = await this.pool.query(
-      `SELECT ${COLUMNS} FROM ${this.table} WHERE address = $1 ORDER BY event_time, event_id`,
+  async claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined> {
+    const t = this.table;
+    const earlier = await this.pool.query<{ c: string | null }>(
+      `SELECT min(claimed_at) AS c FROM ${t} WHERE address = $1 AND claimed_at IS NOT NULL`,
       [address],
     );
-    return r.rows.map(toEntry);
+    const c = earlier.rows[0]?.c;
+    let claimedAt = c === null || c === undefined ? undefined : Number(c);
+    if (claimedAt === undefined) {
+      const claimed = await this.pool.query(
+        `UPDATE ${t} SET claimed_at = $2 WHERE address = $1 AND claimed_at IS NULL`,
+        [address, now],
+      );
+      if (!claimed.rowCount) return undefined;
+      claimedAt = now;
+    }
+    const where = `WHERE address = $1 AND claimed_at = $2`;
+    const [totals, byType, listed] = await Promise.all([
+      this.pool.query<TotalsRow>(`SELECT ${TOTALS} FROM ${t} ${where}`, [address, claimedAt]),
+      this.pool.query<{ type: string; n: string }>(
+        `SELECT type, count(*) AS n FROM ${t} ${where} GROUP BY type ORDER BY n DESC, type`,
+        [address, claimedAt],
+      ),
+      this.pool.query(`SELECT ${COLUMNS} FROM ${t} ${where} ORDER BY event_time, event_id LIMIT $3`, [
+        address,
+        claimedAt,
+        listLimit,
+      ]),
+    ]);
+    return toBatch(claimedAt, totals.rows[0], byType.rows, listed.rows);
   }
 
-  async remove(address: string, entries: PendingEntry[]): Promise<void> {
-    await this.pool.query(
-      `DELETE FROM ${this.table} WHERE address = $1 AND (source, event_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-      [address, entries.map((e) => e.source), entries.map((e) => e.eventId)],
-    );
+  async remove(address: string, claimedAt: number): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.table} WHERE address = $1 AND claimed_at = $2`, [address, claimedAt]);
   }
 }
 
@@ -103,6 +174,10 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
          file_transfer_id TEXT, resource TEXT, event_time TEXT, added_at INTEGER NOT NULL,
          PRIMARY KEY (address, source, event_id))`,
     );
+    // Files made before summaries were claimed in batches (a claimed entry is in a mail being sent).
+    const columns = this.db.prepare('PRAGMA table_info(email_summary_pending)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'claimed_at'))
+      this.db.exec('ALTER TABLE email_summary_pending ADD COLUMN claimed_at INTEGER');
   }
 
   async add(entries: PendingEntry[]): Promise<void> {
@@ -125,19 +200,32 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
     return rows.map((r) => r.address);
   }
 
-  async pending(address: string): Promise<PendingEntry[]> {
-    const rows = this.db
-      .prepare(`SELECT ${COLUMNS} FROM email_summary_pending WHERE address = ? ORDER BY event_time, event_id`)
-      .all(address) as Record<string, unknown>[];
-    return rows.map(toEntry);
+  async claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined> {
+    const earlier = this.statement(
+      'SELECT min(claimed_at) AS c FROM email_summary_pending WHERE address = ? AND claimed_at IS NOT NULL',
+    ).get(address) as { c: number | null };
+    let claimedAt = earlier.c ?? undefined;
+    if (claimedAt === undefined) {
+      const claimed = this.statement(
+        'UPDATE email_summary_pending SET claimed_at = ? WHERE address = ? AND claimed_at IS NULL',
+      ).run(now, address);
+      if (claimed.changes === 0) return undefined;
+      claimedAt = now;
+    }
+    const where = 'WHERE address = ? AND claimed_at = ?';
+    return toBatch(
+      claimedAt,
+      this.statement(`SELECT ${TOTALS} FROM email_summary_pending ${where}`).get(address, claimedAt) as TotalsRow,
+      this.statement(
+        `SELECT type, count(*) AS n FROM email_summary_pending ${where} GROUP BY type ORDER BY n DESC, type`,
+      ).all(address, claimedAt) as { type: string; n: number }[],
+      this.statement(
+        `SELECT ${COLUMNS} FROM email_summary_pending ${where} ORDER BY event_time, event_id LIMIT ?`,
+      ).all(address, claimedAt, listLimit) as Record<string, unknown>[],
+    );
   }
 
-  async remove(address: string, entries: PendingEntry[]): Promise<void> {
-    const del = this.statement(
-      'DELETE FROM email_summary_pending WHERE address = ? AND source = ? AND event_id = ?',
-    );
-    this.db.transaction(() => {
-      for (const e of entries) del.run(address, e.source, e.eventId);
-    })();
+  async remove(address: string, claimedAt: number): Promise<void> {
+    this.statement('DELETE FROM email_summary_pending WHERE address = ? AND claimed_at = ?').run(address, claimedAt);
   }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AppLogger } from '@broker-events/observability';
 import type { SmtpMailer } from '../smtp/smtp.mailer';
 import { plain } from '../templates/safe-text';
-import type { PendingEntry, SummaryBuffer } from './summary-buffer';
+import type { SummaryBatch, SummaryBuffer } from './summary-buffer';
 
 export interface SummaryOptions {
   from: string;
@@ -12,12 +12,14 @@ export interface SummaryOptions {
   maxWaitMs: number;
   /** How often to look. */
   tickMs: number;
+  /** Events listed one per line in a mail; the rest are counted (a mail stays small whatever the backlog). */
+  maxListed: number;
 }
 
 /**
- * Sends one summary mail per address for the old events waiting in the buffer, then removes what it listed.
- * The Message-ID is derived from the address and the listed events, so a crash between the send and the
- * removal sends the same mail again with the same Message-ID (mail systems drop it as a duplicate).
+ * Sends one summary mail per address for the old events waiting in the buffer, then removes what it covered.
+ * The Message-ID is derived from the address and the batch, so a crash between the send and the removal sends
+ * the same mail again with the same Message-ID (mail systems drop it as a duplicate).
  */
 export class SummarySender {
   private timer?: NodeJS.Timeout;
@@ -53,42 +55,55 @@ export class SummarySender {
   }
 
   private async sendDue(): Promise<void> {
-    const { quietMs, maxWaitMs } = this.options;
+    const { quietMs, maxWaitMs, maxListed } = this.options;
     for (const address of await this.buffer.due(quietMs, maxWaitMs, Date.now())) {
-      const entries = await this.buffer.pending(address);
-      if (entries.length === 0) continue;
-      const mail = renderSummary(entries);
-      const digest = createHash('sha256').update(address);
-      for (const e of entries) digest.update(`\n${e.source}\n${e.eventId}`);
+      const batch = await this.buffer.claim(address, Date.now(), maxListed);
+      if (!batch) continue;
+      const mail = renderSummary(batch);
+      const id = createHash('sha256').update(`${address}\n${batch.claimedAt}\n${batch.count}`).digest('hex');
       await this.mailer.send({
         from: this.options.from,
         to: address,
         subject: mail.subject,
         text: mail.text,
         html: `<pre>${escapeHtml(mail.text)}</pre>`,
-        messageId: `<summary-${digest.digest('hex').slice(0, 40)}@${this.domain}>`,
-        headers: { 'X-Altinn-Summary-Count': String(entries.length) },
+        messageId: `<summary-${id.slice(0, 40)}@${this.domain}>`,
+        headers: { 'X-Altinn-Summary-Count': String(batch.count) },
       });
-      await this.buffer.remove(address, entries);
-      this.logger.info({ address, events: entries.length }, 'email summary sent');
+      await this.buffer.remove(address, batch.claimedAt);
+      this.logger.info({ address, events: batch.count, listed: batch.listed.length }, 'email summary sent');
     }
   }
 }
 
-/** A plain-text list of the transfers' events, oldest first (bilingual subject, as the ops routes read both). */
-export function renderSummary(entries: PendingEntry[]): { subject: string; text: string } {
-  const transfers = new Set(entries.map((e) => e.fileTransferId ?? e.eventId)).size;
-  const subject = `Altinn Formidling: ${entries.length} hendelser / events for ${transfers} overføringer / transfers (samlet / summary)`;
-  const lines = entries.map(
+/**
+ * A plain-text summary, bilingual as the ops routes read both: totals, the count per event type, then the
+ * oldest events one per line, and how many more were not listed.
+ */
+export function renderSummary(batch: SummaryBatch): { subject: string; text: string } {
+  const { count, transfers, listed } = batch;
+  const subject = `Altinn Formidling: ${count} hendelser / events for ${transfers} overføringer / transfers (samlet / summary)`;
+  const lines = listed.map(
     (e) =>
       `${plain(e.eventTime ?? '-', 40)}  ${plain(e.type, 60)}  ${plain(e.fileTransferId ?? '-', 60)}  ${plain(e.resource ?? '-', 120)}`,
   );
+  const rest = count - listed.length;
   const text = [
-    `Disse ${entries.length} hendelsene var eldre enn grensen da de ble lest, og samles her i stedet for én e-post hver.`,
-    `These ${entries.length} events were older than the limit when they were read and are listed here instead of one mail each.`,
+    `Disse ${count} hendelsene var eldre enn grensen da de ble lest, og samles her i stedet for én e-post hver.`,
+    `These ${count} events were older than the limit when they were read and are listed here instead of one mail each.`,
+    '',
+    `Tid / time: ${plain(batch.firstEventTime ?? '-', 40)} – ${plain(batch.lastEventTime ?? '-', 40)}`,
+    'Per type:',
+    ...batch.byType.map((t) => `  ${String(t.count).padStart(8)}  ${plain(t.type, 60)}`),
     '',
     'time  type  file transfer  resource',
     ...lines,
+    ...(rest > 0
+      ? [
+          `… og ${rest} til, ikke listet her (se arkivet eller konsollet).`,
+          `… and ${rest} more, not listed here (see the archive or the console).`,
+        ]
+      : []),
     '',
   ].join('\n');
   return { subject, text };
