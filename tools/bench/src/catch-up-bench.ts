@@ -31,6 +31,7 @@ import {
   pipelineGroupId,
 } from '@broker-events/messaging';
 import { startPrivateKafka } from '@broker-events/soak';
+import Database from 'better-sqlite3';
 import type { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
@@ -183,25 +184,82 @@ async function bareBaseline(kafka: Kafka, topic: string): Promise<DrainResult> {
   return drain('baseline: bare kafkajs consumer, eachBatch, no work', done[groupId]);
 }
 
-/** A real SMTP server that counts what it accepts (no parsing). */
-async function countingSmtp(): Promise<{ port: number; mails: () => number; stop(): Promise<void> }> {
+/** Postfix's default `message_size_limit` (10 MB): larger mails are refused with 552, as a real relay does. */
+const SMTP_SIZE_LIMIT = 10_240_000;
+
+/**
+ * A real SMTP server that counts what it accepts (no parsing), with a real relay's size limit: it advertises
+ * SIZE and refuses a larger mail with 552 (an unbounded summary mail failed here).
+ */
+async function countingSmtp(): Promise<{
+  port: number;
+  mails: () => number;
+  largest: () => number;
+  refused: () => number;
+  stop(): Promise<void>;
+}> {
   let mails = 0;
+  let largest = 0;
+  let refused = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    size: SMTP_SIZE_LIMIT,
     onData: (stream, _session, callback) => {
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
       stream.on('end', () => {
+        if ((stream as typeof stream & { sizeExceeded?: boolean }).sizeExceeded) {
+          refused++;
+          const error = new Error('Message size exceeds fixed maximum message size') as Error & {
+            responseCode: number;
+          };
+          error.responseCode = 552;
+          return callback(error);
+        }
         mails++;
+        largest = Math.max(largest, bytes);
         callback();
       });
-      stream.resume();
     },
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { port, mails: () => mails, stop: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port,
+    mails: () => mails,
+    largest: () => largest,
+    refused: () => refused,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/**
+ * Waits until the email consumer's summary buffer is empty: every summarised event was in a mail the SMTP server
+ * accepted. Resolves with the ms from `started`. Fails on a refused mail (it would be retried for ever).
+ */
+async function untilSummariesSent(
+  path: string,
+  smtp: { refused: () => number },
+  started: number,
+  procs: Spawned[],
+): Promise<number> {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    for (;;) {
+      if (smtp.refused() > 0) throw new Error(`the SMTP server refused ${smtp.refused()} summary mail(s) as too large`);
+      for (const p of procs)
+        if (p.child.exitCode !== null) throw new Error(`a consumer exited early:\n${p.output()}`);
+      const { n } = db.prepare('SELECT count(*) AS n FROM email_summary_pending').get() as { n: number };
+      if (n === 0) return Date.now() - started;
+      if (Date.now() - started > 3_600_000) throw new Error(`${n} events still waiting for their summary after an hour`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    db.close();
+  }
 }
 
 async function catchUp(brokers: string, kafka: Kafka): Promise<Record<string, unknown>> {
@@ -269,6 +327,7 @@ async function catchUp(brokers: string, kafka: Kafka): Promise<Record<string, un
     const reports =
       process.env['DELIVERY_REPORTS'] === 'false' ? 'no delivery reports' : 'with delivery reports';
     const done = await untilDrained(kafka, topic, groups, started, procs);
+    const summariesSentMs = await untilSummariesSent(join(dir, 'summaries.sqlite'), smtp, started, procs);
     const results = [
       baseline,
       drain(`archive (PostgreSQL, default settings, ${reports})`, done[groups[0]]),
@@ -283,6 +342,9 @@ async function catchUp(brokers: string, kafka: Kafka): Promise<Record<string, un
       arrivalRate: RATE,
       partitions: PARTITIONS,
       mailsAccepted: smtp.mails(),
+      largestMailBytes: smtp.largest(),
+      mailsRefused: smtp.refused(),
+      summariesSentSeconds: Math.round(summariesSentMs / 100) / 10,
       results,
     };
   } finally {
@@ -475,7 +537,7 @@ async function main(): Promise<void> {
       lines.push(
         `## (a) Draining the backlog of an outage: ${String(catchUpResult['events'])} events (${Number(catchUpResult['events']) / RATE} s at ${RATE}/s; event times spread over the last ${String(catchUpResult['outageSeconds'] ?? OUTAGE_SECONDS)} s), ${PARTITIONS} partitions`,
         '',
-        `Consumers stopped while the backlog was written; then started together. Drain time = start until the group's lag is 0. Goal: ≥ 5× the arrival rate (${RATE}/s). Email summarised events older than ${SUMMARY_AFTER_SECONDS} s; SMTP accepted ${String(catchUpResult['mailsAccepted'])} mails.`,
+        `Consumers stopped while the backlog was written; then started together. Drain time = start until the group's lag is 0. Goal: ≥ 5× the arrival rate (${RATE}/s). Email summarised events older than ${SUMMARY_AFTER_SECONDS} s; SMTP (refusing mails over ${SMTP_SIZE_LIMIT} bytes, as Postfix's default does) accepted ${String(catchUpResult['mailsAccepted'])} mails, the largest ${String(catchUpResult['largestMailBytes'])} bytes; the last summary was accepted ${String(catchUpResult['summariesSentSeconds'])} s after the consumers started.`,
         '',
         '| consumer | drain s | events/s | × arrival rate |',
         '| --- | ---: | ---: | ---: |',
