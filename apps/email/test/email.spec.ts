@@ -444,7 +444,7 @@ describe('email summaries after an outage', () => {
 
     // What the first mail covered is gone: a later backlog gets a mail of its own, with only its events.
     const later = Array.from({ length: 3 }, (_, i) =>
-      sampleEvent({ time: new Date(start + 7200_000 + i * 1000).toISOString() }),
+      sampleEvent({ time: new Date(start + 3600_000 + i * 1000).toISOString() }),
     );
     await send(topic, ...later);
     await until('the second summary', () => summaries().length === 2, 30_000);
