@@ -4,7 +4,7 @@
  * Starts a fresh three-node cluster (TLS + SCRAM) for each scenario, the built gateway, archive and email apps
  * on it, runs the scenario under load and writes the figures to bench/results/cluster.md (and cluster.json).
  * CLUSTER_BENCH_RATE (default 500 events/s), KAFKA_LOCAL_VERSION (default 4.3.1), KAFKA_CLUSTER_BASE_PORT
- * (default 51300), CLUSTER_BENCH_DATABASE_URL (PostgreSQL for the archive, default the local test db).
+ * (default 21300), CLUSTER_BENCH_DATABASE_URL (PostgreSQL for the archive, default the local test db).
  * Exits 1 when anything was lost, duplicated, left stuck or answered wrongly.
  */
 import { DEFAULT_KAFKA_VERSION, LocalCluster } from '@broker-events/kafka-local';
@@ -42,7 +42,8 @@ async function runOne(
   const db = process.env['CLUSTER_BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
   const schema = `cluster_${name.replace(/-/g, '_')}_${randomBytes(3).toString('hex')}`;
   const cluster = new LocalCluster({
-    basePort: Number(process.env['KAFKA_CLUSTER_BASE_PORT'] ?? '51300'),
+    // Below Linux's ephemeral range (32768-60999), where an outgoing connection could hold a broker's port.
+    basePort: Number(process.env['KAFKA_CLUSTER_BASE_PORT'] ?? '21300'),
     dataDir: join(tmp, 'kafka'),
     version,
     log,

@@ -16,9 +16,13 @@ export const PG = process.env['CLUSTER_E2E_DATABASE_URL'] ?? 'postgres://postgre
 export const RATE = Number(process.env['CLUSTER_E2E_RATE'] ?? '150');
 export const KAFKA_VERSION = process.env['KAFKA_LOCAL_VERSION'] ?? DEFAULT_KAFKA_VERSION;
 
-/** Node 1's PLAINTEXT port; each suite gets its own block so a lingering socket never blocks the next. */
+/**
+ * Node 1's PLAINTEXT port; each suite gets its own block so a lingering socket never blocks the next. Below
+ * Linux's ephemeral range (32768-60999): a port in it can be taken at any moment as the local end of some
+ * outgoing connection, and a CI run failed when a broker could not bind 51402 that way.
+ */
 export function basePort(offset: number): number {
-  return Number(process.env['KAFKA_CLUSTER_BASE_PORT'] ?? '51400') + offset;
+  return Number(process.env['KAFKA_CLUSTER_BASE_PORT'] ?? '21400') + offset;
 }
 
 export const log = (line: string): void => {
