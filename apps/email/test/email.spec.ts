@@ -26,9 +26,11 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { startEmail } from '../src/app/bootstrap';
 import { loadEmailConfig } from '../src/app/config/email.config';
-import { until } from '@broker-events/testing';
+import { dropPostgresSchema, until } from '@broker-events/testing';
+import { SummarySender } from '../src/app/summary/summary-sender';
 
 const brokers = process.env['KAFKA_BROKERS'] ?? '';
+const PG_URL = process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const run = randomBytes(3).toString('hex');
 const dataDir = mkdtempSync(join(tmpdir(), 'email-spec-'));
 let seq = 0;
@@ -38,10 +40,16 @@ interface Received {
   mail: ParsedMail;
 }
 
-/** A real SMTP server in this process. `reply` decides per recipient: undefined accepts, a number refuses with it. */
+/**
+ * A real SMTP server in this process. `reply` decides per recipient: undefined accepts, a number refuses with it.
+ * While `hold` is set, each message's data waits for it before the server answers.
+ */
 class TestSmtp {
   readonly received: Received[] = [];
   reply: (address: string) => number | undefined = () => undefined;
+  hold?: Promise<void>;
+  /** Messages whose data the server began to read. */
+  dataStarted = 0;
   private readonly server: SMTPServer;
   port = 0;
 
@@ -60,7 +68,9 @@ class TestSmtp {
         return callback(error);
       },
       onData: (stream, session, callback) => {
-        simpleParser(stream)
+        this.dataStarted++;
+        Promise.resolve(this.hold)
+          .then(() => simpleParser(stream))
           .then((mail) => {
             this.received.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
             callback();
@@ -188,6 +198,7 @@ beforeAll(async () => {
 
 beforeEach(() => {
   smtp.reply = () => undefined;
+  smtp.hold = undefined;
 });
 
 afterEach(async () => {
@@ -453,6 +464,55 @@ describe('email summaries after an outage', () => {
     for (const e of later) expect(second.mail.text).toContain(e.resourceinstance);
     expect(second.mail.text).not.toContain('more, not listed');
     expect(second.mail.messageId).not.toBe(first.mail.messageId);
+  });
+});
+
+describe('email summaries from replicas sharing PostgreSQL', () => {
+  const schema = `email_spec_${run}`;
+  afterAll(() => dropPostgresSchema(PG_URL, schema));
+
+  it('mails each summary once: a replica does not send what another is sending', async () => {
+    const { consumer, topic } = await fresh();
+    const to = `shared-${run}@summary.example`;
+    const env = {
+      EMAIL_ROUTES: JSON.stringify([{ name: 'summary', to: [to] }]),
+      EMAIL_SUMMARY_AFTER_SECONDS: '3600',
+      EMAIL_SUMMARY_QUIET_SECONDS: '1',
+      IDEMPOTENCY_DATABASE_URL: PG_URL,
+      IDEMPOTENCY_DB_SCHEMA: schema,
+    };
+    const replicas = [await startApp(consumer, topic, env), await startApp(consumer, topic, env)];
+    // The summary's data waits at the SMTP server until one replica has looked at the buffer and stood aside.
+    let release!: () => void;
+    smtp.hold = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const begun = smtp.dataStarted;
+      const old = Array.from({ length: 30 }, (_, i) =>
+        sampleEvent({ time: new Date(Date.now() - 2 * 3600_000 + i * 1000).toISOString() }),
+      );
+      await send(topic, ...old);
+      await until('a replica sending the summary', () => smtp.dataStarted > begun, 30_000);
+      // Both look again now. The sender's look is the one in flight; the other's must end without sending.
+      const ended = [false, false];
+      const looks = replicas.map((app, i) =>
+        app
+          .get(SummarySender)
+          .tick()
+          .then(() => (ended[i] = true)),
+      );
+      await until('the other replica to stand aside', () => ended.some(Boolean), 10_000);
+      expect(smtp.dataStarted).toBe(begun + 1);
+      release();
+      await Promise.all(looks);
+    } finally {
+      release();
+    }
+    const summaries = smtp.to(to).filter((m) => m.mail.headers.has('x-altinn-summary-count'));
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].mail.headers.get('x-altinn-summary-count')).toBe('30');
+    // Once it is sent, nothing of it is left for either replica to send again.
+    await Promise.all(replicas.map((app) => app.get(SummarySender).tick()));
+    expect(smtp.to(to)).toHaveLength(1);
   });
 });
 

@@ -73,6 +73,39 @@ export abstract class PostgresStore {
     }
   }
 
+  /**
+   * Runs `fn` while this process holds the session advisory lock `name`, on a connection of its own, and
+   * returns `{ ran: true, value }`; returns `{ ran: false }` at once, without running `fn`, while another
+   * connection holds it. For work only one replica may do at a time. The lock ends with its connection: a replica
+   * that dies inside `fn` frees it for the next, and a connection that breaks is discarded, not pooled.
+   */
+  protected async ifLockFree<T>(
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onClient = <R>(query: Promise<R>): Promise<R> =>
+      query.catch((error: Error) => {
+        broken = error;
+        throw error;
+      });
+    try {
+      const { rows } = await onClient(
+        client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [name]),
+      );
+      if (!rows[0]?.locked) return { ran: false };
+      try {
+        return { ran: true, value: await fn() };
+      } finally {
+        // If the unlock fails the connection is discarded below, which ends the lock too.
+        await onClient(client.query('SELECT pg_advisory_unlock(hashtext($1))', [name])).catch(() => undefined);
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
   /** For readiness: the database answers a query. */
   async ping(): Promise<boolean> {
     try {

@@ -46,6 +46,11 @@ export interface SummaryBuffer {
   claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined>;
   /** Removes a batch (after its mail was accepted). */
   remove(address: string, claimedAt: number): Promise<void>;
+  /**
+   * Runs `send` unless another replica is sending this buffer's summaries now, and says whether it ran. A
+   * claimed batch stays claimed until removed, so without this a second replica would mail it again.
+   */
+  exclusively(send: () => Promise<void>): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -93,7 +98,8 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
   private readonly table: string;
 
   constructor(url: string, schema: string) {
-    super(url, schema, 2);
+    // One connection holds the senders' lock while a summary goes out; the pipeline's inserts use the others.
+    super(url, schema, 3);
     this.table = this.qualified('email_summary_pending');
   }
 
@@ -159,6 +165,11 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
 
   async remove(address: string, claimedAt: number): Promise<void> {
     await this.pool.query(`DELETE FROM ${this.table} WHERE address = $1 AND claimed_at = $2`, [address, claimedAt]);
+  }
+
+  /** Replicas sharing the schema take turns on an advisory lock; one that dies frees it with its connection. */
+  async exclusively(send: () => Promise<void>): Promise<boolean> {
+    return (await this.ifLockFree(`email-summaries:${this.schema}`, send)).ran;
   }
 }
 
@@ -227,5 +238,11 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
 
   async remove(address: string, claimedAt: number): Promise<void> {
     this.statement('DELETE FROM email_summary_pending WHERE address = ? AND claimed_at = ?').run(address, claimedAt);
+  }
+
+  /** A SQLite file is one process's (replicas that share summaries use PostgreSQL): nobody to wait for. */
+  async exclusively(send: () => Promise<void>): Promise<boolean> {
+    await send();
+    return true;
   }
 }

@@ -18,8 +18,9 @@ export interface SummaryOptions {
 
 /**
  * Sends one summary mail per address for the old events waiting in the buffer, then removes what it covered.
- * The Message-ID is derived from the address and the batch, so a crash between the send and the removal sends
- * the same mail again with the same Message-ID (mail systems drop it as a duplicate).
+ * One replica sends at a time (`SummaryBuffer.exclusively`). The Message-ID is derived from the address and the
+ * batch, so a crash between the send and the removal sends the same mail again with the same Message-ID (mail
+ * systems drop it as a duplicate).
  */
 export class SummarySender {
   private timer?: NodeJS.Timeout;
@@ -55,6 +56,11 @@ export class SummarySender {
   }
 
   private async sendDue(): Promise<void> {
+    const sent = await this.buffer.exclusively(() => this.sendEach());
+    if (!sent) this.logger.debug('another replica is sending email summaries');
+  }
+
+  private async sendEach(): Promise<void> {
     const { quietMs, maxWaitMs, maxListed } = this.options;
     for (const address of await this.buffer.due(quietMs, maxWaitMs, Date.now())) {
       const batch = await this.buffer.claim(address, Date.now(), maxListed);
