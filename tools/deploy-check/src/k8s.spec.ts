@@ -313,7 +313,7 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
     const containers = arr(at(podSpec, 'containers'));
     const container = containers[0];
     const port = (): number => Number(appEnv(app).config['PORT']);
-    /** Where /health and /metrics are served: METRICS_PORT (the gateway's, when set) or PORT. */
+    /** Where /health and /metrics are served: METRICS_PORT (the gateway's and the console's) or PORT. */
     const healthPort = (): number => Number(appEnv(app).config['METRICS_PORT'] ?? appEnv(app).config['PORT']);
     /** A probe/Service port (number or container port name) → container port number. */
     const containerPort = (p: unknown): number | undefined =>
@@ -593,9 +593,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
         expect(seconds + Number(appEnv(app).config['SHUTDOWN_GRACE_MS']) / 1000).toBeLessThan(grace);
       });
 
-    if (app.publicPath !== undefined) {
-      const publicPath = app.publicPath;
-      it('serves health and metrics on a port of their own; only the Ingress controller reaches the webhook port', () => {
+    if (app.publicPath !== undefined || app.publicUrlVariable !== undefined)
+      it('serves health and metrics on a port of their own (the Ingress routes to http); only the Ingress controller reaches http', () => {
         expect(healthPort()).not.toBe(port());
         expect(containerPort('metrics')).toBe(healthPort());
         const controller = at(find(objects, 'NetworkPolicy', `${name}-from-ingress-controller`), [
@@ -614,6 +613,8 @@ describe.each(overlays)('k8s/overlays/%s', (overlay) => {
               expect([nameOf(p), at(rule, 'from')]).toEqual([nameOf(p), controller]);
       });
 
+    if (app.publicPath !== undefined) {
+      const publicPath = app.publicPath;
       it(`is public over TLS for ${publicPath} only (no /health or /metrics), behind a trusted proxy hop and Altinn's source IP`, () => {
         const ingresses = ofKind(objects, 'Ingress').filter((i) =>
           arr(at(i, 'spec.rules')).some((r) =>

@@ -38,7 +38,7 @@ describe('the Grafana dashboards', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('render with kustomize into PodMonitors (the gateway on its metrics port), the PrometheusRule and a dashboards ConfigMap for the Grafana sidecar', () => {
+  it('render with kustomize into PodMonitors (the gateway and the console on their metrics port), the PrometheusRule and a dashboards ConfigMap for the Grafana sidecar', () => {
     const out = execFileSync('kubectl', ['kustomize', MONITORING_DIR], { encoding: 'utf8' });
     interface Rendered {
       kind: string;
@@ -49,7 +49,7 @@ describe('the Grafana dashboards', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/broker-events-dashboards',
       'PodMonitor/broker-events',
-      'PodMonitor/broker-events-gateway',
+      'PodMonitor/broker-events-metrics-port',
       'PrometheusRule/broker-events',
     ]);
     const configMap = objects.find((o) => o.kind === 'ConfigMap');

@@ -3,7 +3,12 @@ import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { redactConfig } from '@broker-events/config';
-import { type AppLogger, HealthRegistry, NestPinoLogger } from '@broker-events/observability';
+import {
+  type AppLogger,
+  HealthRegistry,
+  NestPinoLogger,
+  moveOperatorPaths,
+} from '@broker-events/observability';
 import { AppModule } from './app.module';
 import { type ConsoleConfig, consoleConfigSchema } from './config/console.config';
 
@@ -16,7 +21,7 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
-/** Starts the console: pages, login, live feed, health and metrics on one HTTP port. */
+/** Starts the console: pages, login and live feed; health and metrics on the same port, or on METRICS_PORT. */
 export async function startConsole(
   config: ConsoleConfig,
   logger: AppLogger,
@@ -43,6 +48,9 @@ export async function startConsole(
       if (config.CONSOLE_PUBLIC_URL.startsWith('https:'))
         reply.header('strict-transport-security', 'max-age=31536000');
     });
+  // With METRICS_PORT, PORT serves the pages alone (404 for /health and /metrics): all the Ingress routes.
+  const operators =
+    config.METRICS_PORT === undefined ? undefined : moveOperatorPaths(app.getHttpAdapter().getInstance());
   if (handleSignals) {
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     const health = app.get(HealthRegistry);
@@ -57,8 +65,14 @@ export async function startConsole(
     process.once('SIGINT', onSignal);
   }
   await app.listen(config.PORT, config.HOST);
+  if (operators && config.METRICS_PORT !== undefined)
+    await operators.listen(config.METRICS_PORT, config.HOST);
   logger.info(
-    { config: redactConfig(consoleConfigSchema, config), url: config.CONSOLE_PUBLIC_URL },
+    {
+      config: redactConfig(consoleConfigSchema, config),
+      url: config.CONSOLE_PUBLIC_URL,
+      metricsPort: config.METRICS_PORT ?? config.PORT,
+    },
     'console started',
   );
   return app;

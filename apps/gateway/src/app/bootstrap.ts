@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { type RequestListener, type Server, createServer } from 'node:http';
+import { type RequestListener, createServer } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type AppLogger, HealthRegistry, NestPinoLogger, startTracing } from '@broker-events/observability';
+import {
+  type AppLogger,
+  HealthRegistry,
+  NestPinoLogger,
+  moveOperatorPaths,
+  startTracing,
+} from '@broker-events/observability';
 import { redactConfig } from '@broker-events/config';
 import { AppModule } from './app.module';
 import { type GatewayConfig, gatewayConfigSchema } from './config/gateway.config';
@@ -48,54 +53,7 @@ export async function createGateway(
     abortOnError: false,
   });
   app.get(WebhookHttp).register(app.getHttpAdapter().getInstance());
-  if (config.METRICS_PORT !== undefined) keepOperatorPathsOffWebhookPort(app);
   return app;
-}
-
-/** Paths that belong on METRICS_PORT when it is set (the observability module serves them). */
-const OPERATOR_PATHS = /^\/(health|metrics)(\/|\?|$)/;
-const INTERNAL_HEADER = 'x-broker-events-operator';
-const internalSecret = randomBytes(32).toString('hex');
-
-/** With METRICS_PORT set, PORT answers /health and /metrics with 404 (only the metrics server reaches them). */
-function keepOperatorPathsOffWebhookPort(app: NestFastifyApplication): void {
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      if (OPERATOR_PATHS.test(request.url) && request.headers[INTERNAL_HEADER] !== internalSecret) {
-        void reply.code(404).header('content-type', 'text/plain').send('Not Found');
-        return;
-      }
-      done();
-    });
-}
-
-/**
- * The METRICS_PORT server: GET /health/live, /health/ready and /metrics, answered by the application's own
- * handlers (in-process injection, never over the network), nothing else.
- */
-async function listenForOperators(app: NestFastifyApplication, config: GatewayConfig): Promise<Server> {
-  const fastify = app.getHttpAdapter().getInstance();
-  const server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (req.method !== 'GET' || !OPERATOR_PATHS.test(url)) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-      return;
-    }
-    fastify.inject({ method: 'GET', url, headers: { [INTERNAL_HEADER]: internalSecret } }).then(
-      (r) => {
-        const type = r.headers['content-type'];
-        res.writeHead(r.statusCode, type ? { 'content-type': String(type) } : {}).end(r.rawPayload);
-      },
-      () => res.writeHead(503, { 'content-type': 'text/plain' }).end('shutting down'),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.METRICS_PORT, config.HOST, () => resolve());
-  });
-  return server;
 }
 
 /** Starts listening and logs the (redacted) configuration. */
@@ -105,6 +63,9 @@ export async function startGateway(
 ): Promise<NestFastifyApplication> {
   const tracing = startTracing('gateway', config);
   const app = await createGateway(config, logger);
+  // With METRICS_PORT, PORT serves the webhook alone (404 for /health and /metrics): what the Ingress routes.
+  const operators =
+    config.METRICS_PORT === undefined ? undefined : moveOperatorPaths(app.getHttpAdapter().getInstance());
   const dedup = app.get<DedupStore>(DEDUP_STORE);
   const health = app.get(HealthRegistry);
   let stopping = false;
@@ -135,7 +96,8 @@ export async function startGateway(
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   await app.listen(config.PORT, config.HOST);
-  if (config.METRICS_PORT !== undefined) await listenForOperators(app, config);
+  if (operators && config.METRICS_PORT !== undefined)
+    await operators.listen(config.METRICS_PORT, config.HOST);
   logger.info(
     {
       config: redactConfig(gatewayConfigSchema, config),

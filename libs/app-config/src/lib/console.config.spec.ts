@@ -72,5 +72,7 @@ describe('console configuration', () => {
     expect(problemsOf({ ...minimal, CONSOLE_TRUSTED_HEADER_GROUPS: 'X-Groups' })).toEqual([
       'CONSOLE_TRUSTED_HEADER_GROUPS',
     ]);
+    expect(problemsOf({ ...minimal, PORT: '8089', METRICS_PORT: '8089' })).toEqual(['METRICS_PORT']);
+    expect(loadConsoleConfig({ ...minimal, METRICS_PORT: '9090' }).METRICS_PORT).toBe(9090);
   });
 });

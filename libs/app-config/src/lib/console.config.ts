@@ -14,7 +14,7 @@ import {
 } from '@broker-events/config';
 import { kafkaConfigProblems, kafkaConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS } from '@broker-events/observability';
-import { postgresSchema, postgresUrl } from './settings';
+import { metricsPort, metricsPortProblems, postgresSchema, postgresUrl } from './settings';
 
 const HEADER_NAME = /^[A-Za-z0-9-]{1,100}$/;
 const CONSUMER_NAME = /^[a-z0-9][a-z0-9._-]{0,99}$/;
@@ -124,11 +124,12 @@ export const consoleConfigSchema = {
   }),
   ...kafkaConfigSchema,
   PORT: int({
-    doc: 'HTTP port: the pages, /health/live, /health/ready and /metrics.',
+    doc: 'HTTP port: the pages, and /health/live, /health/ready and /metrics unless METRICS_PORT is set.',
     default: 8089,
     min: 0,
     max: 65535,
   }),
+  METRICS_PORT: metricsPort('the pages'),
   HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, { doc: 'Log level.', default: 'info' }),
   SHUTDOWN_GRACE_MS: int({
@@ -142,7 +143,7 @@ export type ConsoleConfig = ConfigOf<typeof consoleConfigSchema>;
 
 export function loadConsoleConfig(env: EnvRecord): ConsoleConfig {
   const config = loadConfig('console', consoleConfigSchema, env);
-  const problems: ConfigProblem[] = [...kafkaConfigProblems(config)];
+  const problems: ConfigProblem[] = [...kafkaConfigProblems(config), ...metricsPortProblems(config)];
   const oidc = [config.OIDC_ISSUER, config.OIDC_CLIENT_ID, config.OIDC_CLIENT_SECRET];
   if (oidc.some((v) => v !== undefined) && oidc.some((v) => v === undefined)) {
     for (const [name, value] of [

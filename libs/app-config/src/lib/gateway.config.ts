@@ -13,6 +13,7 @@ import {
 import { kafkaConfigProblems, kafkaConfigSchema, producerConfigSchema } from '@broker-events/messaging';
 import { LOG_LEVELS, tracingConfigSchema } from '@broker-events/observability';
 import { isIP } from 'node:net';
+import { metricsPort, metricsPortProblems } from './settings';
 
 /** The webhook routes: the token as the last path segment, or as the `code` query parameter. */
 export const WEBHOOK_PATH = '/altinn/events';
@@ -33,13 +34,7 @@ function cidrProblem(v: string): string | undefined {
  */
 export const gatewayConfigSchema = {
   PORT: int({ doc: 'HTTP port.', default: 8080, min: 1, max: 65535 }),
-  METRICS_PORT: optional(
-    int({
-      doc: 'A second port for /health/live, /health/ready and /metrics alone; PORT then answers only the webhook (404 for those paths), so a NetworkPolicy can keep everything but the Ingress controller away from it. Unset: all on PORT.',
-      min: 1,
-      max: 65535,
-    }),
-  ),
+  METRICS_PORT: metricsPort('the webhook'),
   HOST: str({ doc: 'Interface to listen on.', default: '0.0.0.0' }),
   WEBHOOK_TOKENS: list({
     doc: 'Secret tokens accepted in the webhook URL (`/altinn/events/<token>` or `?code=<token>`). Several may be valid at once, for rotation. At least 32 characters each.',
@@ -126,12 +121,7 @@ export type GatewayConfig = ConfigOf<typeof gatewayConfigSchema>;
 
 export function loadGatewayConfig(env: EnvRecord): GatewayConfig {
   const config = loadConfig('gateway', gatewayConfigSchema, env);
-  const problems = kafkaConfigProblems(config);
-  if (config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT)
-    problems.push({
-      variable: 'METRICS_PORT',
-      reason: 'must differ from PORT (leave it unset to serve everything on PORT)',
-    });
+  const problems = [...kafkaConfigProblems(config), ...metricsPortProblems(config)];
   if (problems.length > 0) throw new ConfigError('gateway', problems);
   return config;
 }

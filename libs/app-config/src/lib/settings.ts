@@ -1,4 +1,4 @@
-import { type ConfigProblem, list, optional, str, url } from '@broker-events/config';
+import { type ConfigProblem, int, list, optional, str, url } from '@broker-events/config';
 import { type AltinnConfig, altinnSettingsProblems } from '@broker-events/altinn-client';
 import { type KafkaConnectionConfig, kafkaConfigProblems } from '@broker-events/messaging';
 import { RESOURCE_URN_PREFIX } from '@broker-events/contracts';
@@ -22,6 +22,31 @@ export const brokerResources = (doc: string) =>
 /** An optional PostgreSQL URL (a secret); unset, the app's store uses its SQLite file. */
 export const postgresUrl = (doc: string) =>
   optional(url({ doc, secret: true, protocols: ['postgres', 'postgresql'] }));
+
+/**
+ * A second port for the health probes and metrics alone (`moveOperatorPaths` in @broker-events/observability);
+ * `mainPort` says what PORT then serves.
+ */
+export const metricsPort = (mainPort: string) =>
+  optional(
+    int({
+      doc: `A second port for /health/live, /health/ready and /metrics alone; PORT then answers only ${mainPort} (404 for those paths), so what an Ingress routes to PORT cannot reach them. Unset: all on PORT.`,
+      min: 1,
+      max: 65535,
+    }),
+  );
+
+/** METRICS_PORT's problem: it must be another port than PORT. */
+export function metricsPortProblems(config: { PORT: number; METRICS_PORT?: number }): ConfigProblem[] {
+  return config.METRICS_PORT !== undefined && config.METRICS_PORT === config.PORT
+    ? [
+        {
+          variable: 'METRICS_PORT',
+          reason: 'must differ from PORT (leave it unset to serve everything on PORT)',
+        },
+      ]
+    : [];
+}
 
 /** The PostgreSQL schema a store keeps its tables in. */
 export const postgresSchema = (doc: string, schema: string) =>
