@@ -140,7 +140,7 @@ export class PagesController {
       Promise.all(
         c.CONSOLE_CONSUMERS.map((consumer) =>
           this.deadLetters.list(consumer).then(
-            (rows) => ({ consumer, open: rows.filter((r) => !r.redriven).length }),
+            ({ rows }) => ({ consumer, open: rows.filter((r) => !r.redriven).length }),
             (error: unknown) => ({ consumer, open: 0, error: message(error) }),
           ),
         ),

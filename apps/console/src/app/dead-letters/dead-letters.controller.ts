@@ -68,7 +68,7 @@ export class DeadLettersController {
     return Promise.all(
       names.map((consumer) =>
         this.deadLetters.list(consumer).then(
-          (rows) => ({ consumer, rows }),
+          (listing) => ({ consumer, ...listing }),
           (error: unknown) => ({ consumer, error: message(error) }),
         ),
       ),
@@ -113,7 +113,7 @@ export class DeadLettersController {
     const ctx = pageContext(this.auth, req);
     if (ctx.user.role !== 'operator') throw new ForbiddenException(ctx.t.viewerCannotRedrive);
     const consumer = this.consumer(name);
-    const rows = await this.deadLetters.list(consumer);
+    const { rows } = await this.deadLetters.list(consumer);
     const all = formValues(req.body, 'scope')[0] === 'all';
     const refs = parseRefs(formValues(req.body, 'sel'));
     if (!refs) throw new BadRequestException('sel must be partition:offset');

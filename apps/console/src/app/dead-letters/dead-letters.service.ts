@@ -82,6 +82,9 @@ export function parseRefs(values: readonly string[]): { partition: number; offse
   return out;
 }
 
+/** Dead letters a page lists: the newest, when a consumer has more. */
+const LISTED = 5000;
+
 /**
  * Dead letters per consumer, read with libs/messaging's DeadLetterAdmin, marked with the console's own audit log
  * (the DLQ is append-only: a re-driven record stays there). Re-drives go to the consumer's retry topic, so only the
@@ -94,18 +97,21 @@ export class DeadLettersService {
     @Inject(AUDIT_STORE) private readonly audit: AuditStore,
   ) {}
 
-  async list(consumer: string): Promise<DeadLetterRow[]> {
+  /** The consumer's newest dead letters, newest first, and how many its topic holds. */
+  async list(consumer: string): Promise<{ rows: DeadLetterRow[]; total: number }> {
     const admin = new DeadLetterAdmin(this.kafka, consumer);
     let letters: DeadLetter[];
+    let total: number;
     try {
-      letters = await admin.list(5000);
+      letters = await admin.listNewest(LISTED);
+      total = letters.length < LISTED ? letters.length : await admin.count();
     } catch (error) {
       // A consumer that never started has no DLQ topic yet: nothing to show.
-      if (error instanceof Error && /does not exist/.test(error.message)) return [];
+      if (error instanceof Error && /does not exist/.test(error.message)) return { rows: [], total: 0 };
       throw error;
     }
     const redriven = await this.audit.redriven(admin.topic);
-    return letters.map((d) => toRow(d, redriven)).reverse();
+    return { rows: letters.map((d) => toRow(d, redriven)).reverse(), total };
   }
 
   async redrive(

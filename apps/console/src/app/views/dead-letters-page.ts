@@ -5,7 +5,10 @@ import { type PageContext, csrfField, page } from './layout';
 
 export interface ConsumerDeadLetters {
   consumer: string;
+  /** The newest dead letters, newest first. */
   rows?: DeadLetterRow[];
+  /** How many the topic holds (more than `rows` when only the newest are listed). */
+  total?: number;
   error?: string;
 }
 
@@ -66,8 +69,10 @@ function consumerSection(ctx: PageContext, c: ConsumerDeadLetters, showRedriven:
       </tbody>
     </table>
   </div>`;
+  const listed = c.rows?.length ?? 0;
   return html`<section aria-labelledby="${id}">
     <h2 id="${id}">${c.consumer}</h2>
+    ${c.total !== undefined && c.total > listed ? html`<p class="note">${t.newestListed(listed, c.total)}</p>` : ''}
     ${
       operator
         ? html`<form method="post" action="/dead-letters/${encodeURIComponent(c.consumer)}/confirm">

@@ -114,6 +114,8 @@ const en = {
   redrivenBy: (who: string, at: string) => `re-driven by ${who} ${at}`,
   showRedriven: 'Show re-driven ones too',
   noDeadLetters: 'No dead letters.',
+  newestListed: (listed: number, total: number) =>
+    `The newest ${listed} of ${total} dead letters are listed.`,
   selectAll: 'Select all',
   redriveSelected: 'Re-drive selected…',
   redriveAll: (n: number) => `Re-drive all ${n}…`,
@@ -260,6 +262,7 @@ const nb: Texts = {
   redrivenBy: (who, at) => `sendt på nytt av ${who} ${at}`,
   showRedriven: 'Vis også de som er sendt på nytt',
   noDeadLetters: 'Ingen døde meldinger.',
+  newestListed: (listed, total) => `De nyeste ${listed} av ${total} døde meldinger vises.`,
   selectAll: 'Velg alle',
   redriveSelected: 'Send valgte på nytt…',
   redriveAll: (n) => `Send alle ${n} på nytt…`,

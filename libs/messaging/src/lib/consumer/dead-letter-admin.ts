@@ -157,8 +157,41 @@ export class DeadLetterAdmin {
     this.topic = deadLetterTopic(consumer);
   }
 
+  /** How many dead letters the topic holds now (the sum of its partitions' end minus start offsets). */
+  async count(): Promise<number> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic);
+      return offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** The oldest `limit` dead letters, by partition and offset. */
   async list(limit = 1000): Promise<DeadLetter[]> {
     return (await readTopic(this.kafka, this.topic, { limit })).map(toDeadLetter);
+  }
+
+  /**
+   * The newest `count` dead letters, oldest first (by time, then partition and offset): what an operator looks
+   * at when the topic holds more. Reads at most `count` records of each partition, from their ends.
+   */
+  async listNewest(count: number): Promise<DeadLetter[]> {
+    const records = await readTopic(this.kafka, this.topic, {
+      newest: count,
+      limit: Number.POSITIVE_INFINITY,
+    });
+    return records
+      .map(toDeadLetter)
+      .sort(
+        (a, b) =>
+          Number(a.timestamp) - Number(b.timestamp) ||
+          a.partition - b.partition ||
+          Number(BigInt(a.offset) - BigInt(b.offset)),
+      )
+      .slice(-count);
   }
 
   async inspect(partition: number, offset: string): Promise<DeadLetter | undefined> {
