@@ -118,12 +118,15 @@ function appendEncoder(target: EncoderInstance, source: EncoderInstance): void {
   target.offset += source.offset;
 }
 
+/** The installed kafkajs's version: each fast path below is written for one. */
+function kafkajsVersion(): string {
+  return (require('kafkajs/package.json') as { version: string }).version;
+}
+
 /** Loads kafkajs's internal Encoder class (a separate function so tests can hand in an isolated copy). */
 export function loadKafkajsEncoder(): { version: string; Encoder: unknown } {
   // kafkajs's internals have no ES export; webpack leaves these requires to Node, like `kafkajs` itself.
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  const Encoder = require('kafkajs/src/protocol/encoder') as unknown;
-  return { version, Encoder };
+  return { version: kafkajsVersion(), Encoder: require('kafkajs/src/protocol/encoder') as unknown };
 }
 
 /**
@@ -232,9 +235,7 @@ const CHECK_PENDING_REQUESTS_INTERVAL_MS = 10;
 
 /** Loads kafkajs's internal RequestQueue class (a separate function so tests can hand in an isolated copy). */
 export function loadKafkajsRequestQueue(): { version: string; RequestQueue: unknown } {
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  const RequestQueue = require('kafkajs/src/network/requestQueue') as unknown;
-  return { version, RequestQueue };
+  return { version: kafkajsVersion(), RequestQueue: require('kafkajs/src/network/requestQueue') as unknown };
 }
 
 /**
