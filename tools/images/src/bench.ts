@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { type AltinnStandIns, startAltinnStandIns } from '@broker-events/altinn-client/testing';
 import { freePort } from '@broker-events/testing';
-import { imageExists, must, podmanEnv, run } from './lib/podman';
+import { APP_CONTAINER_FLAGS, imageExists, must, podmanEnv, run } from './lib/podman';
 
 const REPO = join(__dirname, '../../..');
 const RESULTS = join(REPO, 'bench/results');
@@ -245,26 +245,7 @@ interface Launch {
 
 async function measure(label: string, img: string, launch: Launch, idleSeconds: number): Promise<Sample> {
   const container = `bench-${runId}-${label}`;
-  const args = [
-    'run',
-    '-d',
-    '--name',
-    container,
-    '--network=host',
-    '--read-only',
-    '--cap-drop',
-    'ALL',
-    '--security-opt',
-    'no-new-privileges',
-    '--user',
-    '1000:1000',
-    '--tmpfs',
-    '/tmp',
-    '--tmpfs',
-    '/app/data:U',
-    '--health-interval',
-    'disable',
-  ];
+  const args = ['run', '-d', '--name', container, ...APP_CONTAINER_FLAGS];
   if (launch.memory) args.push('--memory', launch.memory);
   for (const [k, v] of Object.entries(launch.env)) args.push('-e', `${k}=${v}`);
   const ready = `http://127.0.0.1:${launch.port}${launch.readyPath}`;

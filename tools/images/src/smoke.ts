@@ -17,7 +17,7 @@ import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { loadSamples } from '@broker-events/contracts/testing';
 import { freePort, until } from '@broker-events/testing';
-import { must, podmanEnv, run } from './lib/podman';
+import { APP_CONTAINER_FLAGS, must, podmanEnv, run } from './lib/podman';
 
 const REPO = join(__dirname, '../../..');
 const env = podmanEnv(join(REPO, '.cache/images'));
@@ -79,24 +79,9 @@ function startContainer(app: string, appEnv: Record<string, string>): void {
     '-d',
     '--name',
     name(app),
-    '--network=host',
-    '--read-only',
-    '--cap-drop',
-    'ALL',
-    '--security-opt',
-    'no-new-privileges',
-    '--user',
-    '1000:1000',
-    '--tmpfs',
-    '/tmp',
-    // podman 4.3 knows no uid= for a tmpfs and ignores mode=; U chowns it to the container's user (1000).
-    '--tmpfs',
-    '/app/data:U',
+    ...APP_CONTAINER_FLAGS,
     '--stop-timeout',
     String(STOP_TIMEOUT_S),
-    // The HEALTHCHECK is run on demand below (no systemd timers on CI machines).
-    '--health-interval',
-    'disable',
   ];
   for (const [k, v] of Object.entries({
     LOG_LEVEL: 'info',

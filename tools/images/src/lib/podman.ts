@@ -69,3 +69,26 @@ export function imageExists(image: string, env: NodeJS.ProcessEnv): boolean {
 export function fileExists(path: string): boolean {
   return existsSync(path);
 }
+
+/**
+ * `podman run` flags for an app container as Kubernetes runs it (k8s/base's securityContext): host network,
+ * read-only root with a writable /tmp and data folder, no capabilities, no privilege gain, uid 1000, and no
+ * health-check timer (CI machines have no systemd timers; callers run the HEALTHCHECK when they want it).
+ */
+export const APP_CONTAINER_FLAGS: readonly string[] = [
+  '--network=host',
+  '--read-only',
+  '--cap-drop',
+  'ALL',
+  '--security-opt',
+  'no-new-privileges',
+  '--user',
+  '1000:1000',
+  '--tmpfs',
+  '/tmp',
+  // podman 4.3 knows no uid= for a tmpfs and ignores mode=; U chowns it to the container's user (1000).
+  '--tmpfs',
+  '/app/data:U',
+  '--health-interval',
+  'disable',
+];
