@@ -55,8 +55,36 @@ export interface SummaryBuffer {
 }
 
 const COLUMNS = 'address, source, event_id, type, file_transfer_id, resource, event_time, added_at';
-const TOTALS =
-  'count(*) AS n, count(DISTINCT coalesce(file_transfer_id, event_id)) AS transfers, min(event_time) AS first, max(event_time) AS last';
+
+/**
+ * The buffer's statements, the same for both stores: `$n` parameters are PostgreSQL's, and better-sqlite3 binds
+ * them by name from `sqliteParams`.
+ */
+function statements(table: string) {
+  const batch = `FROM ${table} WHERE address = $1 AND claimed_at = $2`;
+  return {
+    add: `INSERT INTO ${table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
+    due: `SELECT address FROM ${table} GROUP BY address HAVING max(added_at) <= $1 OR min(added_at) <= $2 ORDER BY address`,
+    /** $1 address. */
+    earlier: `SELECT min(claimed_at) AS c FROM ${table} WHERE address = $1 AND claimed_at IS NOT NULL`,
+    /** $1 address, $2 now. */
+    claim: `UPDATE ${table} SET claimed_at = $2 WHERE address = $1 AND claimed_at IS NULL`,
+    /** $1 address, $2 claimedAt (and for `listed`, $3 the limit). */
+    totals: `SELECT count(*) AS n, count(DISTINCT coalesce(file_transfer_id, event_id)) AS transfers, min(event_time) AS first, max(event_time) AS last ${batch}`,
+    byType: `SELECT type, count(*) AS n ${batch} GROUP BY type ORDER BY n DESC, type`,
+    listed: `SELECT ${COLUMNS} ${batch} ORDER BY event_time, event_id LIMIT $3`,
+    remove: `DELETE ${batch}`,
+  };
+}
+
+/** Positional values as better-sqlite3's named parameters `$1`, `$2`, …. */
+function sqliteParams(values: unknown[]): Record<string, unknown> {
+  return Object.fromEntries(values.map((v, i) => [String(i + 1), v]));
+}
+
+function entryValues(e: PendingEntry, now: number): unknown[] {
+  return [e.address, e.source, e.eventId, e.type, e.fileTransferId, e.resource, e.eventTime, now];
+}
 
 interface TotalsRow {
   n: number | string;
@@ -96,11 +124,13 @@ function toEntry(r: Record<string, unknown>): PendingEntry {
 
 export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffer {
   private readonly table: string;
+  private readonly sql: ReturnType<typeof statements>;
 
   constructor(url: string, schema: string) {
     // One connection holds the senders' lock while a summary goes out; the pipeline's inserts use the others.
     super(url, schema, 3);
     this.table = this.qualified('email_summary_pending');
+    this.sql = statements(this.table);
   }
 
   async init(): Promise<void> {
@@ -116,55 +146,31 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
 
   async add(entries: PendingEntry[]): Promise<void> {
     const now = Date.now();
-    for (const e of entries)
-      await this.pool.query(
-        `INSERT INTO ${this.table} (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT DO NOTHING`,
-        [e.address, e.source, e.eventId, e.type, e.fileTransferId, e.resource, e.eventTime, now],
-      );
+    for (const e of entries) await this.pool.query(this.sql.add, entryValues(e, now));
   }
 
   async due(quietMs: number, maxWaitMs: number, now: number): Promise<string[]> {
-    const r = await this.pool.query<{ address: string }>(
-      `SELECT address FROM ${this.table} GROUP BY address HAVING max(added_at) <= $1 OR min(added_at) <= $2 ORDER BY address`,
-      [now - quietMs, now - maxWaitMs],
-    );
+    const r = await this.pool.query<{ address: string }>(this.sql.due, [now - quietMs, now - maxWaitMs]);
     return r.rows.map((row) => row.address);
   }
 
   async claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined> {
-    const t = this.table;
-    const earlier = await this.pool.query<{ c: string | null }>(
-      `SELECT min(claimed_at) AS c FROM ${t} WHERE address = $1 AND claimed_at IS NOT NULL`,
-      [address],
-    );
-    const c = earlier.rows[0]?.c;
+    const c = (await this.pool.query<{ c: string | null }>(this.sql.earlier, [address])).rows[0]?.c;
     let claimedAt = c === null || c === undefined ? undefined : Number(c);
     if (claimedAt === undefined) {
-      const claimed = await this.pool.query(
-        `UPDATE ${t} SET claimed_at = $2 WHERE address = $1 AND claimed_at IS NULL`,
-        [address, now],
-      );
-      if (!claimed.rowCount) return undefined;
+      if (!(await this.pool.query(this.sql.claim, [address, now])).rowCount) return undefined;
       claimedAt = now;
     }
-    const where = `WHERE address = $1 AND claimed_at = $2`;
     const [totals, byType, listed] = await Promise.all([
-      this.pool.query<TotalsRow>(`SELECT ${TOTALS} FROM ${t} ${where}`, [address, claimedAt]),
-      this.pool.query<{ type: string; n: string }>(
-        `SELECT type, count(*) AS n FROM ${t} ${where} GROUP BY type ORDER BY n DESC, type`,
-        [address, claimedAt],
-      ),
-      this.pool.query(`SELECT ${COLUMNS} FROM ${t} ${where} ORDER BY event_time, event_id LIMIT $3`, [
-        address,
-        claimedAt,
-        listLimit,
-      ]),
+      this.pool.query<TotalsRow>(this.sql.totals, [address, claimedAt]),
+      this.pool.query<{ type: string; n: string }>(this.sql.byType, [address, claimedAt]),
+      this.pool.query(this.sql.listed, [address, claimedAt, listLimit]),
     ]);
     return toBatch(claimedAt, totals.rows[0], byType.rows, listed.rows);
   }
 
   async remove(address: string, claimedAt: number): Promise<void> {
-    await this.pool.query(`DELETE FROM ${this.table} WHERE address = $1 AND claimed_at = $2`, [address, claimedAt]);
+    await this.pool.query(this.sql.remove, [address, claimedAt]);
   }
 
   /** Replicas sharing the schema take turns on an advisory lock; one that dies frees it with its connection. */
@@ -174,6 +180,8 @@ export class PostgresSummaryBuffer extends PostgresStore implements SummaryBuffe
 }
 
 export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
+  private readonly sql = statements('email_summary_pending');
+
   constructor(path: string) {
     super(path, { synchronous: 'NORMAL' });
   }
@@ -192,52 +200,41 @@ export class SqliteSummaryBuffer extends SqliteStore implements SummaryBuffer {
   }
 
   async add(entries: PendingEntry[]): Promise<void> {
-    const insert = this.statement(
-      `INSERT INTO email_summary_pending (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
-    );
+    const insert = this.statement(this.sql.add);
     const now = Date.now();
     this.db.transaction(() => {
-      for (const e of entries)
-        insert.run(e.address, e.source, e.eventId, e.type, e.fileTransferId, e.resource, e.eventTime, now);
+      for (const e of entries) insert.run(sqliteParams(entryValues(e, now)));
     })();
   }
 
   async due(quietMs: number, maxWaitMs: number, now: number): Promise<string[]> {
-    const rows = this.db
-      .prepare(
-        'SELECT address FROM email_summary_pending GROUP BY address HAVING max(added_at) <= ? OR min(added_at) <= ? ORDER BY address',
-      )
-      .all(now - quietMs, now - maxWaitMs) as { address: string }[];
+    const rows = this.statement(this.sql.due).all(sqliteParams([now - quietMs, now - maxWaitMs])) as {
+      address: string;
+    }[];
     return rows.map((r) => r.address);
   }
 
   async claim(address: string, now: number, listLimit: number): Promise<SummaryBatch | undefined> {
-    const earlier = this.statement(
-      'SELECT min(claimed_at) AS c FROM email_summary_pending WHERE address = ? AND claimed_at IS NOT NULL',
-    ).get(address) as { c: number | null };
+    const earlier = this.statement(this.sql.earlier).get(sqliteParams([address])) as { c: number | null };
     let claimedAt = earlier.c ?? undefined;
     if (claimedAt === undefined) {
-      const claimed = this.statement(
-        'UPDATE email_summary_pending SET claimed_at = ? WHERE address = ? AND claimed_at IS NULL',
-      ).run(now, address);
-      if (claimed.changes === 0) return undefined;
+      if (this.statement(this.sql.claim).run(sqliteParams([address, now])).changes === 0) return undefined;
       claimedAt = now;
     }
-    const where = 'WHERE address = ? AND claimed_at = ?';
+    const batch = sqliteParams([address, claimedAt]);
     return toBatch(
       claimedAt,
-      this.statement(`SELECT ${TOTALS} FROM email_summary_pending ${where}`).get(address, claimedAt) as TotalsRow,
-      this.statement(
-        `SELECT type, count(*) AS n FROM email_summary_pending ${where} GROUP BY type ORDER BY n DESC, type`,
-      ).all(address, claimedAt) as { type: string; n: number }[],
-      this.statement(
-        `SELECT ${COLUMNS} FROM email_summary_pending ${where} ORDER BY event_time, event_id LIMIT ?`,
-      ).all(address, claimedAt, listLimit) as Record<string, unknown>[],
+      this.statement(this.sql.totals).get(batch) as TotalsRow,
+      this.statement(this.sql.byType).all(batch) as { type: string; n: number }[],
+      this.statement(this.sql.listed).all(sqliteParams([address, claimedAt, listLimit])) as Record<
+        string,
+        unknown
+      >[],
     );
   }
 
   async remove(address: string, claimedAt: number): Promise<void> {
-    this.statement('DELETE FROM email_summary_pending WHERE address = ? AND claimed_at = ?').run(address, claimedAt);
+    this.statement(this.sql.remove).run(sqliteParams([address, claimedAt]));
   }
 
   /** A SQLite file is one process's (replicas that share summaries use PostgreSQL): nobody to wait for. */
