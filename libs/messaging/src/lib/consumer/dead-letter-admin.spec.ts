@@ -47,4 +47,29 @@ describe('DeadLetterAdmin.listNewest', () => {
     // The oldest-first listing is what the console showed before, and it misses the newest.
     expect((await admin.list(4)).map((d) => d.key)).not.toEqual(expect.arrayContaining(newer));
   });
+
+  it('reads the dead letters at given positions, and only those, wherever they are in the topic', async () => {
+    const consumer = `dlq-at-${randomBytes(3).toString('hex')}`;
+    const topic = deadLetterTopic(consumer);
+    await ensureTopics(kafka, [{ topic, partitions: 2, replicationFactor: 1 }]);
+    await deadLetters(
+      topic,
+      Array.from({ length: 40 }, (_, i) => `k-${i}`),
+    );
+    const admin = new DeadLetterAdmin(kafka, consumer);
+    const every = await admin.list(1000);
+    const [p0, p1] = [0, 1].map((p) => every.filter((d) => d.partition === p));
+    expect(p0.length).toBeGreaterThan(2);
+    expect(p1.length).toBeGreaterThan(0);
+    const wanted = [p0[0], p0[p0.length - 1], p1[p1.length - 1]];
+    const found = await admin.at([
+      ...wanted.map((d) => ({ partition: d.partition, offset: d.offset })),
+      { partition: 0, offset: '999999' },
+    ]);
+    expect(found.map((d) => `${d.partition}:${d.offset}:${d.key}`).sort()).toEqual(
+      wanted.map((d) => `${d.partition}:${d.offset}:${d.key}`).sort(),
+    );
+    expect(await admin.inspect(1, '999999')).toBeUndefined();
+    await expect(admin.redrive([{ partition: 0, offset: '999999' }])).rejects.toThrow('No dead letter at');
+  });
 });

@@ -29,15 +29,23 @@ export interface DeadLetter extends StoredRecord {
   redriveCount: number;
 }
 
+/** Offsets `from` (inclusive) to `to` (exclusive) of one partition. */
+export interface OffsetRange {
+  partition: number;
+  from: string;
+  to: string;
+}
+
 /**
  * Reads every record a topic holds right now (up to `limit`), then stops; with `newest`, only the newest that
- * many of each partition (a long topic's latest records, not its first). Uses a throwaway consumer group that is
- * deleted afterwards, so it never disturbs a real consumer.
+ * many of each partition (a long topic's latest records, not its first); with `ranges`, only those offsets of
+ * those partitions. Uses a throwaway consumer group that is deleted afterwards, so it never disturbs a real
+ * consumer.
  */
 export async function readTopic(
   kafka: Kafka,
   topic: string,
-  options: { limit?: number; timeoutMs?: number; newest?: number } = {},
+  options: { limit?: number; timeoutMs?: number; newest?: number; ranges?: OffsetRange[] } = {},
 ): Promise<StoredRecord[]> {
   const limit = options.limit ?? 10_000;
   const admin = kafka.admin();
@@ -51,11 +59,37 @@ export async function readTopic(
     }
     const ends = await admin.fetchTopicOffsets(topic);
     const remaining = new Map<number, bigint>();
+    const starts = new Map<number, bigint>();
     for (const p of ends) {
-      if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high));
+      const [low, high] = [BigInt(p.low), BigInt(p.high)];
+      if (!options.ranges) {
+        if (high > low) remaining.set(p.partition, high);
+        continue;
+      }
+      // Each partition from its ranges' lowest offset to their highest end, within what it holds; the others
+      // start at their end, so nothing of them is fetched.
+      const mine = options.ranges.filter((r) => r.partition === p.partition);
+      const from = mine.reduce((m, r) => (BigInt(r.from) < m ? BigInt(r.from) : m), high);
+      const to = mine.reduce((m, r) => (BigInt(r.to) > m ? BigInt(r.to) : m), low);
+      const start = from > low ? from : low;
+      const end = to < high ? to : high;
+      starts.set(p.partition, end > start ? start : high);
+      if (end > start) remaining.set(p.partition, end);
     }
     if (remaining.size === 0) return [];
-    if (options.newest !== undefined) {
+    // Between two ranges of a partition the records are read past, not kept.
+    const inRange = (partition: number, offset: string): boolean =>
+      !options.ranges ||
+      options.ranges.some(
+        (r) => r.partition === partition && BigInt(offset) >= BigInt(r.from) && BigInt(offset) < BigInt(r.to),
+      );
+    if (options.ranges) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: String(starts.get(p.partition)) })),
+      });
+    } else if (options.newest !== undefined) {
       // The throwaway group starts where we put it: the newest `newest` records of each partition.
       const back = BigInt(Math.max(1, options.newest));
       await admin.setOffsets({
@@ -87,7 +121,7 @@ export async function readTopic(
             eachMessage: async ({ partition, message }) => {
               const end = remaining.get(partition);
               if (end === undefined) return;
-              if (out.length < limit) {
+              if (out.length < limit && inRange(partition, message.offset)) {
                 out.push({
                   topic,
                   partition,
@@ -194,15 +228,28 @@ export class DeadLetterAdmin {
       .slice(-count);
   }
 
+  /** The dead letters at these positions (those that exist), read from there whatever the topic's length. */
+  async at(positions: { partition: number; offset: string }[]): Promise<DeadLetter[]> {
+    if (positions.length === 0) return [];
+    const ranges = positions.map((p) => ({
+      partition: p.partition,
+      from: p.offset,
+      to: String(BigInt(p.offset) + 1n),
+    }));
+    return (await readTopic(this.kafka, this.topic, { ranges, limit: Number.POSITIVE_INFINITY })).map(
+      toDeadLetter,
+    );
+  }
+
   async inspect(partition: number, offset: string): Promise<DeadLetter | undefined> {
-    return (await this.list(100_000)).find((d) => d.partition === partition && d.offset === offset);
+    return (await this.at([{ partition, offset }]))[0];
   }
 
   async redrive(
     selection: { partition: number; offset: string }[] | 'all',
     target: 'original' | 'retry' = 'original',
   ): Promise<RedriveResult[]> {
-    const all = await this.list(100_000);
+    const all = selection === 'all' ? await this.list(100_000) : await this.at(selection);
     const chosen =
       selection === 'all'
         ? all
