@@ -107,6 +107,9 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+/** How long the local identity provider may take before it is started again (it is ready in ~3 s). */
+const IDENTITY_RETRY_AFTER_MS = 45_000;
+
 const DEFAULT_PORTS = {
   gateway: 8080,
   email: 8081,
@@ -332,26 +335,51 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const consoleUrl = `http://127.0.0.1:${ports.console}`;
     const identityUrl = `http://127.0.0.1:${ports.identity}`;
     const clientSecret = localSecret(stateDir, 'console-client-secret');
-    const identity = startChild(
-      'identity-provider',
-      process.execPath,
-      [
-        // tsx as a loader in this one process, not its CLI: the CLI runs the script in a child and, when that child
-        // does not acknowledge a relayed SIGTERM within ~60 ms (a busy machine), kills it and exits 143.
-        '--import',
-        'tsx',
-        join(root, 'tools/local/src/identity-provider.ts'),
-        JSON.stringify({
-          port: ports.identity,
-          issuer: identityUrl,
-          clients: [consoleClient(consoleUrl, clientSecret)],
-        }),
-      ],
-      { cwd: root, env, onLine },
-    );
-    children.push(identity);
-    running.set('identity-provider', identity);
-    watch(identity);
+    const startIdentity = (): Child => {
+      const child = startChild(
+        'identity-provider',
+        process.execPath,
+        [
+          // tsx as a loader in this one process, not its CLI: the CLI runs the script in a child and, when that
+          // child does not acknowledge a relayed SIGTERM within ~60 ms (a busy machine), kills it and exits 143.
+          '--import',
+          'tsx',
+          join(root, 'tools/local/src/identity-provider.ts'),
+          JSON.stringify({
+            port: ports.identity,
+            issuer: identityUrl,
+            clients: [consoleClient(consoleUrl, clientSecret)],
+          }),
+        ],
+        { cwd: root, env, onLine },
+      );
+      children.push(child);
+      running.set('identity-provider', child);
+      watch(child);
+      return child;
+    };
+    let identity = startIdentity();
+    /**
+     * The provider is ready in ~3 s. Once in CI it stayed alive without ever listening (after loading
+     * oidc-provider, through tsx's loader): one that is not ready within IDENTITY_RETRY_AFTER_MS is started again.
+     */
+    const identityReady = async (): Promise<void> => {
+      const url = `${identityUrl}/.well-known/openid-configuration`;
+      const first = Math.min(IDENTITY_RETRY_AFTER_MS, readyTimeoutMs);
+      try {
+        await waitForHttp(url, identity, first, options.signal);
+        return;
+      } catch (error) {
+        if (first >= readyTimeoutMs || !/not ready within/.test(String(error))) throw error;
+      }
+      log(formatLine('identity-provider', `not ready after ${first / 1000} s: starting it again`));
+      const stuck = identity;
+      running.delete(stuck.name);
+      await stopChild(stuck, 2000);
+      children.splice(children.indexOf(stuck), 1);
+      identity = startIdentity();
+      await waitForHttp(url, identity, readyTimeoutMs - first, options.signal);
+    };
 
     const common = {
       ...env,
@@ -487,12 +515,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await Promise.all([
       startApp('gateway'),
       waitForHttp(`http://127.0.0.1:${ports.inbox}/email`, maildev, readyTimeoutMs, options.signal),
-      waitForHttp(
-        `${identityUrl}/.well-known/openid-configuration`,
-        identity,
-        readyTimeoutMs,
-        options.signal,
-      ),
+      identityReady(),
     ]);
     checkpoint();
     if (altinn) {
