@@ -50,7 +50,9 @@ export async function startConsole(
     });
   // With METRICS_PORT, PORT serves the pages alone (404 for /health and /metrics): all the Ingress routes.
   const operators =
-    config.METRICS_PORT === undefined ? undefined : moveOperatorPaths(app.getHttpAdapter().getInstance());
+    config.METRICS_PORT === undefined
+      ? undefined
+      : moveOperatorPaths(app.getHttpAdapter().getInstance(), config.METRICS_PORT, config.HOST);
   if (handleSignals) {
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
     const health = app.get(HealthRegistry);
@@ -65,8 +67,7 @@ export async function startConsole(
     process.once('SIGINT', onSignal);
   }
   await app.listen(config.PORT, config.HOST);
-  if (operators && config.METRICS_PORT !== undefined)
-    await operators.listen(config.METRICS_PORT, config.HOST);
+  await operators?.listen();
   logger.info(
     {
       config: redactConfig(consoleConfigSchema, config),

@@ -65,7 +65,9 @@ export async function startGateway(
   const app = await createGateway(config, logger);
   // With METRICS_PORT, PORT serves the webhook alone (404 for /health and /metrics): what the Ingress routes.
   const operators =
-    config.METRICS_PORT === undefined ? undefined : moveOperatorPaths(app.getHttpAdapter().getInstance());
+    config.METRICS_PORT === undefined
+      ? undefined
+      : moveOperatorPaths(app.getHttpAdapter().getInstance(), config.METRICS_PORT, config.HOST);
   const dedup = app.get<DedupStore>(DEDUP_STORE);
   const health = app.get(HealthRegistry);
   let stopping = false;
@@ -96,8 +98,7 @@ export async function startGateway(
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   await app.listen(config.PORT, config.HOST);
-  if (operators && config.METRICS_PORT !== undefined)
-    await operators.listen(config.METRICS_PORT, config.HOST);
+  await operators?.listen();
   logger.info(
     {
       config: redactConfig(gatewayConfigSchema, config),

@@ -9,10 +9,10 @@ describe('moveOperatorPaths', () => {
     app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4').send('app_up 1\n'));
     app.get('/page', async () => 'a page');
     app.post('/metrics', async () => 'not for anyone');
-    const operators = moveOperatorPaths(app);
+    const operators = moveOperatorPaths(app, 0, '127.0.0.1');
     await app.listen({ port: 0, host: '127.0.0.1' });
     const main = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const server = await operators.listen(0, '127.0.0.1');
+    const server = await operators.listen();
     const ops = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
       // The main port: what an Ingress routes. No health or metrics, however the path is written.

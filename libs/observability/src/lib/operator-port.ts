@@ -9,13 +9,15 @@ const INTERNAL_HEADER = 'x-broker-events-operator';
 /**
  * Health and metrics on a port of their own (an app's `METRICS_PORT`), so that what an Ingress routes to the
  * app's main port cannot reach them, whatever paths it routes. Call before the app listens: from then on its
- * main port answers 404 for `/health…` and `/metrics…`; `listen` then opens the operator port, which answers
- * GET for those paths alone, by the app's own handlers (in-process injection, never over the network). The
- * operator port closes with the app.
+ * main port answers 404 for `/health…` and `/metrics…`; `listen` then opens the operator port (`port` on `host`),
+ * which answers GET for those paths alone, by the app's own handlers (in-process injection, never over the
+ * network). The operator port closes with the app.
  */
-export function moveOperatorPaths(fastify: FastifyInstance): {
-  listen(port: number, host: string): Promise<Server>;
-} {
+export function moveOperatorPaths(
+  fastify: FastifyInstance,
+  port: number,
+  host: string,
+): { listen(): Promise<Server> } {
   // Marks the injected requests as the operator port's, so the main port's guard lets them through.
   const secret = randomBytes(32).toString('hex');
   let server: Server | undefined;
@@ -32,7 +34,7 @@ export function moveOperatorPaths(fastify: FastifyInstance): {
     server.closeAllConnections();
   });
   return {
-    async listen(port: number, host: string): Promise<Server> {
+    async listen(): Promise<Server> {
       const operators = createServer((req, res) => {
         const url = req.url ?? '/';
         if (req.method !== 'GET' || !OPERATOR_PATHS.test(url)) {
